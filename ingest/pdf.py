@@ -8,7 +8,6 @@ from collections import Counter
 from pathlib import Path
 
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
 
 from index.models import Document, Heading, Page
 from ingest.errors import LoadError

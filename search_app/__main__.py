@@ -1,0 +1,43 @@
+"""python -m search_app: serve the search app with the waitress WSGI server."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from index.config import ENV_VAR, load_config
+from index.publish import IndexNotFound
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m search_app",
+        description="Serve the search form, document pages and JSON API. The model and index are loaded once at "
+                    "start-up; a newly published index is picked up without a restart.",
+    )
+    parser.add_argument("--config", metavar="FILE", help=f"settings file (default: ${ENV_VAR} or config.toml)")
+    parser.add_argument("--host", help="listen address (default: [server] host)")
+    parser.add_argument("--port", type=int, help="listen port (default: [server] port)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from waitress import serve
+
+    from search_app import create_app
+
+    try:
+        settings = load_config(args.config)
+        app = create_app({"CONFIG_FILE": str(settings.source)})
+    except (FileNotFoundError, ValueError, IndexNotFound) as error:
+        print(f"search_app: {error}", file=sys.stderr)
+        return 2
+    host, port = args.host or settings.host, args.port or settings.port
+    print(f"Serving on http://{host}:{port}/", flush=True)
+    serve(app, host=host, port=port, threads=settings.threads)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Chunking: table-driven cases and properties that must hold for any text."""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.models import Document, Heading, Page
+from ingest.chunking import Settings, chunk_document, count_tokens, sentence_spans
+from ingest.layout import single_page
+
+SMALL = Settings(max_tokens=30, overlap_tokens=10)
+
+
+def doc_of(text: str, pages: list[Page] | None = None, headings: list[Heading] | None = None) -> Document:
+    return Document(id="d", path="d.txt", title="T", text=text, pages=pages or single_page(text),
+                    headings=headings or [])
+
+
+def test_sentence_spans_table():
+    cases = [
+        ("One. Two.", ["One.", "Two."]),
+        ("It cost £3bn. Councils said “no.” Then more.", ["It cost £3bn.", "Councils said “no.”", "Then more."]),
+        ("Line one\nLine two", ["Line one", "Line two"]),
+        ("e.g. this stays whole", ["e.g. this stays whole"]),
+        ("  padded.  ", ["padded."]),
+        ("1. First point. 2. Second point.", ["1. First point.", "2. Second point."]),
+        ("It began in 2014. 7.12. Section 23B applies.", ["It began in 2014.", "7.12. Section 23B applies."]),
+    ]
+    for text, expected in cases:
+        assert [text[a:b] for a, b in sentence_spans(text, 0, len(text))] == expected, text
+
+
+def test_passages_do_not_cross_pages_and_carry_page_numbers():
+    text = "Page one says this. " * 10 + "\n\n" + "Page two says that. " * 10
+    split = text.index("\n\n")
+    pages = [Page(1, 0, split, "i"), Page(2, split + 2, len(text), "1")]
+    passages = chunk_document(doc_of(text, pages), SMALL)
+    assert {p.page for p in passages} == {1, 2}
+    for p in passages:
+        page = pages[p.page - 1]
+        assert page.start <= p.start < p.end <= page.end
+        assert p.page_label == page.label
+        assert ("one" in p.text) == (p.page == 1)
+
+
+def test_heading_starts_a_new_passage_and_names_its_section():
+    body = "Children said they wanted stable homes and trusted adults around them. " * 3
+    text = f"Background\n{body}\nWhat children told us\n{body}"
+    second = text.index("What children told us")
+    headings = [Heading(0, "Background"), Heading(second, "What children told us")]
+    passages = chunk_document(doc_of(text, headings=headings), Settings(200, 20))
+    assert [p.section for p in passages] == ["Background", "What children told us"]
+    assert passages[1].start == second
+
+
+def test_overlap_repeats_trailing_sentences():
+    text = " ".join(f"Sentence number {i} is here." for i in range(20))
+    passages = chunk_document(doc_of(text), SMALL)
+    assert len(passages) > 2
+    for a, b in zip(passages, passages[1:]):
+        assert b.start < a.end  # the next passage starts inside the previous one
+        assert a.start < b.start
+
+
+def test_long_sentence_is_split_and_never_truncated():
+    text = "word " * 500
+    passages = chunk_document(doc_of(text.strip()), SMALL)
+    assert all(p.tokens <= SMALL.max_tokens for p in passages)
+    assert sum(p.text.count("word") for p in passages) >= 500
+
+
+def test_model_limit_is_respected():
+    limit = Settings(max_tokens=1000, overlap_tokens=0, fits=lambda t: len(t.split()) <= 12)
+    text = " ".join(f"Short sentence {i}." for i in range(40))
+    assert all(len(p.text.split()) <= 12 for p in chunk_document(doc_of(text), limit))
+
+
+words = st.sampled_from(["care", "children", "council", "£3bn", "“quoted”", "e.g.", "foster", "Ofsted", "12.5%",
+                         "end.", "Start", "–", "\n", "\n\n", "multi-agency", "review?", "(note)"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(words, min_size=1, max_size=300), st.integers(min_value=8, max_value=60))
+def test_chunk_properties(tokens, max_tokens):
+    text = " ".join(tokens).strip() or "care"
+    settings_ = Settings(max_tokens=max_tokens, overlap_tokens=max_tokens // 4)
+    passages = chunk_document(doc_of(text), settings_)
+    covered = set()
+    for p in passages:
+        assert p.text == text[p.start:p.end]  # offsets reproduce the passage exactly
+        assert p.tokens == count_tokens(p.text) <= max_tokens + 4  # sums of sentence counts may differ by a few
+        covered.update(range(p.start, p.end))
+    starts = [p.start for p in passages]
+    assert starts == sorted(starts) and len(set(starts)) == len(starts)
+    assert all(ch.isspace() for i, ch in enumerate(text) if i not in covered)  # nothing but whitespace is lost

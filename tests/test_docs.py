@@ -1,0 +1,55 @@
+"""The README, config.toml and each CLI's --help agree."""
+
+import subprocess
+import sys
+import tomllib
+
+import pytest
+
+from index.config import SETTINGS, load_config
+from tests.conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("key", list(SETTINGS))
+def test_every_setting_is_in_config_toml_and_readme(key):
+    section, name = key
+    default, help_text = SETTINGS[key]
+    with (ROOT / "config.toml").open("rb") as handle:
+        assert tomllib.load(handle)[section][name] == default
+    row = next((line for line in README.splitlines() if line.startswith(f"| `[{section}] {name}`")), None)
+    assert row is not None, f"[{section}] {name} is not documented in README 'Configuration'"
+    assert help_text in row
+
+
+@pytest.mark.parametrize("module, flags", [("ingest", ["--config"]), ("search_app", ["--config", "--host", "--port"])])
+def test_cli_help_matches_readme(module, flags):
+    help_text = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
+                               check=True).stdout
+    usage = next(line for line in README.splitlines() if line.startswith(f".venv/bin/python -m {module}"))
+    for flag in flags:
+        assert flag in help_text and flag in usage
+
+
+def test_readme_commands_are_make_targets():
+    makefile = (ROOT / "Makefile").read_text()
+    assert "make run" in README and "make test" in README
+    assert "\nrun:" in makefile and "\ntest:" in makefile
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_relative_paths_resolve_against_config_folder(tmp_path, monkeypatch):
+    (tmp_path / "c.toml").write_text('[paths]\ncorpus = "docs"\n')
+    monkeypatch.setenv("SEARCH_CONFIG", str(tmp_path / "c.toml"))
+    config = load_config()
+    assert config.corpus == tmp_path / "docs" and config.max_tokens == SETTINGS[("chunking", "max_tokens")][0]
+
+
+def test_unknown_and_mistyped_settings_are_refused(tmp_path):
+    (tmp_path / "a.toml").write_text("[search]\nrrf = 60\n")
+    with pytest.raises(ValueError, match=r"unknown setting \[search\] rrf"):
+        load_config(tmp_path / "a.toml")
+    (tmp_path / "b.toml").write_text('[server]\nport = "eighty"\n')
+    with pytest.raises(ValueError, match="port should be int"):
+        load_config(tmp_path / "b.toml")

@@ -1,0 +1,129 @@
+"""Loaders: each format's text, pages and headings, and a clear error for each kind of bad file."""
+
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from ingest import html, pdf, text
+from ingest.corpus import load_document, scan_corpus
+from ingest.errors import LoadError
+from tests.conftest import FIXTURES, GENERATED_PAGES
+from tests.pdfgen import make_pdf
+
+
+def test_html_keeps_content_and_headings_and_drops_boilerplate():
+    doc = html.load(FIXTURES / "children-commissioner-blog.html")
+    assert doc.title == "Ending unregulated accommodation for under-16s"
+    assert "illegal to place children under 16 in unregulated accommodation" in doc.text
+    assert "unsafe & isolating" in doc.text
+    assert "Some had moved more than five times in a year." in doc.text
+    assert "SHOULD_NOT_APPEAR" not in doc.text
+    assert "color: red" not in doc.text
+    assert [h.title for h in doc.headings] == ["Ending unregulated accommodation for under-16s",
+                                               "What we heard from young people"]
+    for heading in doc.headings:
+        assert doc.text[heading.start:heading.start + len(heading.title)] == heading.title
+
+
+def test_markdown_headings():
+    doc = text.load(FIXTURES / "practice-note.md")
+    assert [h.title for h in doc.headings] == ["Practice note: life story work", "Keeping memory boxes"]
+    assert doc.title == "Practice note: life story work"
+
+
+def test_windows_1252_text_is_decoded():
+    doc = text.load(FIXTURES / "care-leaver-cafe-cp1252.txt")
+    assert "monthly café" in doc.text and "advisers – a relaxed" in doc.text and "£30" in doc.text
+
+
+def test_plain_text_headings_and_single_page():
+    doc = text.load(Path("corpus/seed/care-crisis-review-professionals-survey.txt"))
+    titles = [h.title for h in doc.headings]
+    assert "Barriers to partnership" in titles and "Survey methods" in titles
+    assert [(p.number, p.start, p.end) for p in doc.pages] == [(1, 0, len(doc.text))]
+
+
+def test_pdf_pages_map_to_text_and_running_lines_are_dropped(tmp_path):
+    doc = pdf.load(make_pdf(tmp_path / "r.pdf", GENERATED_PAGES))
+    assert [p.number for p in doc.pages] == [1, 2, 3]
+    for page, lines in zip(doc.pages, GENERATED_PAGES):
+        on_page = doc.text[page.start:page.end]
+        assert lines[2] in on_page  # body text is on its own page
+        assert "Fostering report 2024" not in on_page and "Page " not in on_page  # header and footer gone
+    assert [h.title for h in doc.headings] == ["Placement sufficiency", "Kinship care", "Advocacy"]
+
+
+def test_pdf_lines_are_unwrapped_into_sentences(tmp_path):
+    doc = pdf.load(make_pdf(tmp_path / "r.pdf", GENERATED_PAGES))
+    assert "fewer new carers are being recruited each year." in doc.text
+
+
+def test_real_pdf_page_text_matches_pypdf():
+    path = Path("corpus/ofsted-ilacs/ofsted_ilacs_2024-07-12_nottinghamshire.pdf")
+    doc = pdf.load(path)
+    reader = PdfReader(path)
+    assert len(doc.pages) == len(reader.pages)
+    raw = " ".join(reader.pages[8].extract_text().split())
+    assert "plans are being progressed to open five children’s homes" in raw
+    assert "plans are being progressed to open five children’s homes" in doc.text[doc.pages[8].start:doc.pages[8].end]
+
+
+@pytest.mark.parametrize("content, problem", [
+    (b"", "empty file"),
+    (b"\x00\x01binary junk" * 50, "not a PDF"),
+    (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "corrupt or truncated PDF"),
+])
+def test_bad_pdfs_raise_clear_errors(tmp_path, content, problem):
+    path = tmp_path / "bad.pdf"
+    path.write_bytes(content)
+    with pytest.raises(LoadError) as error:
+        pdf.load(path)
+    assert problem in str(error.value) and "bad.pdf" in str(error.value)
+
+
+def test_encrypted_pdf(tmp_path):
+    writer = PdfWriter(clone_from=make_pdf(tmp_path / "plain.pdf", GENERATED_PAGES))
+    writer.encrypt(user_password="secret", algorithm="RC4-128")
+    path = tmp_path / "locked.pdf"
+    with path.open("wb") as handle:
+        writer.write(handle)
+    with pytest.raises(LoadError, match="encrypted PDF; supply a decrypted copy"):
+        pdf.load(path)
+
+
+def test_pdf_without_text_needs_ocr(tmp_path):
+    with pytest.raises(LoadError, match="needs OCR"):
+        pdf.load(make_pdf(tmp_path / "scan.pdf", [[], []]))
+
+
+@pytest.mark.parametrize("loader, name", [(text.load, "empty.txt"), (html.load, "empty.html")])
+def test_empty_files(tmp_path, loader, name):
+    (tmp_path / name).write_bytes(b"")
+    with pytest.raises(LoadError, match="empty file"):
+        loader(tmp_path / name)
+
+
+def test_metadata_sidecar_applies_and_scan_ignores_notes(tmp_path):
+    (tmp_path / "_notes").mkdir()
+    (tmp_path / "_notes" / "README.md").write_text("not a document")
+    (tmp_path / "report.txt").write_text("Children in care\n\nA long enough body of text about care.")
+    (tmp_path / "report.toml").write_text('title = "Care report"\npublisher = "Council"\nkind = "report"\n')
+    (tmp_path / "data.xlsx").write_bytes(b"junk")
+    documents, ignored = scan_corpus(tmp_path)
+    assert documents == [tmp_path / "report.txt"] and ignored == [tmp_path / "data.xlsx"]
+    doc = load_document(documents[0], tmp_path)
+    assert (doc.id, doc.title, doc.publisher, doc.kind, doc.path) == ("report", "Care report", "Council", "report",
+                                                                     "report.txt")
+
+
+def test_bad_metadata_kind_is_reported(tmp_path):
+    (tmp_path / "r.txt").write_text("Some text about care.")
+    (tmp_path / "r.toml").write_text('kind = "novel"\n')
+    with pytest.raises(LoadError, match="unknown kind 'novel'"):
+        load_document(tmp_path / "r.txt", tmp_path)
+
+
+def test_document_without_metadata_gets_a_title(tmp_path):
+    (tmp_path / "untitled-note.txt").write_text("\n\nFoster care allowances in 2024\n\nThe allowance rose by 6.88 per cent.")
+    assert load_document(tmp_path / "untitled-note.txt", tmp_path).title == "Foster care allowances in 2024"

@@ -1,0 +1,59 @@
+"""Query parsing and FTS5 escaping: user text can never become FTS5 syntax."""
+
+import sqlite3
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from index.query import QueryError, escape_fts, parse_query
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("unregulated accommodation", '("unregulated" OR "accommodation")'),
+    ("what was said about unregulated accommodation", '("unregulated" OR "accommodation")'),
+    ('"care leavers" housing', '"care leavers" AND ("housing")'),
+    ('"to be or not to be"', '"to be or not to be"'),
+    ("multi-agency MACE", '("multi-agency" OR "MACE")'),
+    ("children's homes NEAR/3 foster*", '("children\'s" OR "homes" OR "NEAR" OR "3" OR "foster")'),
+    ("col:value {x} ^start", '("col" OR "value" OR "x" OR "start")'),
+])
+def test_escape_fts(text, expected):
+    assert escape_fts(parse_query(text, 500)) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "Empty query"),
+    ("   ", "Empty query"),
+    ("x" * 10_000, "10,000 characters, the limit is 500"),
+    ('"', "no words"),
+    ("?!…—", "no words"),
+    ("AND OR NOT", "only common words"),
+    ('""', "no words"),
+])
+def test_bad_queries(text, message):
+    with pytest.raises(QueryError, match=message):
+        parse_query(text, 500)
+
+
+@pytest.fixture(scope="module")
+def fts():
+    db = sqlite3.connect(":memory:")
+    db.execute("CREATE VIRTUAL TABLE t USING fts5(text, tokenize='porter unicode61 remove_diacritics 2')")
+    db.execute("INSERT INTO t VALUES ('Children in care NOT placed AND near home (OR away)')")
+    return db
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=80))
+def test_any_text_is_valid_fts5(fts, text):
+    try:
+        query = parse_query(text, 500)
+    except QueryError:
+        return
+    fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (escape_fts(query),)).fetchall()
+
+
+def test_operators_are_searched_as_words(fts):
+    rows = fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (escape_fts(parse_query('"NOT placed"', 500)),))
+    assert rows.fetchall() == [(1,)]

@@ -23,7 +23,9 @@ run: index
 lint: setup
 	$(PY) -m ruff check .
 
-test: lint
+# The ranking regression check on the whole corpus, then unit, integration and end-to-end tests.
+test: lint index
+	$(PY) -m evaluation --check
 	$(PY) -m pytest
 
 evaluate: setup

@@ -66,3 +66,11 @@ def test_bad_query_over_http(server):
 def test_served_by_waitress(server):
     with urllib.request.urlopen(f"{server}/healthz", timeout=30) as response:
         assert response.headers["Server"] == "waitress"
+
+
+def test_evaluation_over_http_matches_in_process(server, searcher):
+    from evaluation.corpus import http_search, local_search
+
+    over_http = http_search(server)("young carers", 5, "hybrid")
+    in_process = local_search(searcher)("young carers", 5, "hybrid")
+    assert [(r.document_id, r.text, r.page) for r in over_http] == [(r.document_id, r.text, r.page) for r in in_process]

@@ -1,0 +1,54 @@
+"""The evaluation harness: BEIR scoring against pytrec_eval, the corpus scorer, and the README regression check."""
+
+import pytest
+
+from evaluation import __main__ as cli
+from evaluation.beir import score_beir
+from evaluation.corpus import Returned, local_search, score_set
+from evaluation.gold import EvalQuery, GoldItem
+from evaluation.metrics import ndcg_at
+
+
+def test_ndcg_matches_pytrec_eval():
+    qrels = {"q1": {"a": 1, "b": 2, "c": 1}, "q2": {"z": 1}}
+    rankings = {"q1": ["x", "b", "a", "y"], "q2": ["y", "x", "z"]}
+    run = {q: {doc: float(len(r) - i) for i, doc in enumerate(r)} for q, r in rankings.items()}
+    ours = sum(ndcg_at(rankings[q], qrels[q]) for q in qrels) / 2
+    assert score_beir(run, qrels)["nDCG@10"] == pytest.approx(ours, abs=1e-4)
+    assert score_beir(run, qrels)["R@100"] == pytest.approx((2 / 3 + 1) / 2, abs=1e-4)
+
+
+def fake_search(results):
+    """Test double for a search function: returns fixed passages whatever the query."""
+    return lambda query, k, mode: results[:k]
+
+
+def test_score_set_hand_computed():
+    queries = [
+        EvalQuery("1", "q", (GoldItem("d", ("found phrase",), page=2),)),
+        EvalQuery("2", "q", (GoldItem("d", ("never returned",)),)),
+        EvalQuery("3", "unanswerable", ()),
+    ]
+    results = [Returned("d", "1", "nothing", 1, 0.9), Returned("d", "2", "the Found  phrase!", 3, 0.8)]
+    scores = score_set(queries, fake_search(results), "hybrid")
+    assert (scores.success_at_5, scores.mrr_at_10, scores.scored, scores.unscored) == (0.5, 0.25, 2, 1)
+    assert scores.page_accuracy == 0.0  # the hit is on page 3, gold says page 2
+
+
+def test_regression_check_uses_readme_numbers(monkeypatch, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text("| dev.jsonl | hybrid | 0.800 | 0.700 | 0.6 |\n")
+    monkeypatch.setattr(cli, "README", readme)
+    ok = cli.SetScores("hybrid", 0.78, 0.68, 0.6, 1.0, 19, 1)
+    bad = cli.SetScores("hybrid", 0.76, 0.70, 0.6, 1.0, 19, 1)
+    assert cli.check([("dev.jsonl", ok)]) == []
+    assert "success@5 0.760 is below the README's 0.800" in cli.check([("dev.jsonl", bad)])[0]
+
+
+def test_readme_pins_hybrid_numbers_for_both_sets():
+    assert set(cli.pinned_numbers(cli.README)) == {"dev.jsonl", "dev-pdf.jsonl"}
+
+
+def test_local_search_adapter_returns_verbatim_passages(searcher):
+    returned = local_search(searcher)("care leavers in custody", 3, "keyword")
+    assert len(returned) == 3 and all(r.text and r.page >= 1 for r in returned)

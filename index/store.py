@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+from contextlib import closing
 from pathlib import Path
 
 from index.models import Document, Heading, Page, Passage
@@ -33,7 +34,7 @@ def row_to_passage(row: tuple) -> Passage:
 def write_index(path: Path, documents: list[Document], passages: list[Passage]) -> None:
     """Create a new SQLite file holding the documents and passages (ids must be set)."""
     titles = {d.id: d.title for d in documents}
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.executescript(SCHEMA)
         db.executemany(INSERT_DOCUMENT, [(
             d.id, d.path, d.title, d.publisher, d.date, d.kind, d.source, d.licence, d.sha256, d.text,
@@ -44,9 +45,7 @@ def write_index(path: Path, documents: list[Document], passages: list[Passage]) 
             p.id, p.document_id, p.start, p.end, p.page, p.page_end, p.page_label, p.section, p.tokens, p.text,
         ) for p in passages])
         db.executemany(INSERT_FTS, [(p.id, p.text, f"{titles[p.document_id]}\n{p.section}") for p in passages])
-    with sqlite3.connect(path) as db:
         db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
-    sqlite3.connect(path).close()
 
 
 class Store:

@@ -11,10 +11,8 @@ import pytrec_eval
 from index.config import Config
 from index.embedding import Embedder
 from index.models import Document, Page, Passage
-from index.publish import DATABASE, VECTORS, new_build, publish, write_manifest
+from index.publish import write_build
 from index.search import Searcher
-from index.store import write_index
-from index.vectors import write_vectors
 from ingest.chunking import count_tokens
 
 
@@ -42,12 +40,9 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
                                   pages=[Page(1, 0, len(text), "1")]))
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
     vectors = embedder.encode([p.text for p in passages], progress=True)
-    folder = new_build(config.index)
-    write_index(folder / DATABASE, documents, passages)
-    write_vectors(folder / VECTORS, [p.id for p in passages], vectors)
-    write_manifest(folder, {"model": {"name": embedder.name, "sha256": embedder.sha256,
-                                      "dimensions": embedder.dimensions}, "corpus": {"documents": len(documents)}})
-    publish(config.index, folder)
+    write_build(config.index, documents, passages, vectors, {
+        "model": {"name": embedder.name, "sha256": embedder.sha256, "dimensions": embedder.dimensions},
+        "corpus": {"documents": len(documents)}})
 
 
 def run_beir(searcher: Searcher, queries: dict[str, str], mode: str, k: int = 100) -> dict[str, dict[str, float]]:

@@ -33,12 +33,6 @@ def ndcg_at(ranked: list[str], relevance: dict[str, int], k: int = 10) -> float:
     return dcg / idcg if idcg else 0.0
 
 
-def recall_docs_at(ranked: list[str], relevance: dict[str, int], k: int) -> float:
-    """Share of relevant documents among the first k."""
-    relevant = {doc for doc, r in relevance.items() if r > 0}
-    return len(relevant & set(ranked[:k])) / len(relevant) if relevant else 0.0
-
-
 def mean(values: list[float]) -> float:
     """Arithmetic mean (0.0 for no values)."""
     return sum(values) / len(values) if values else 0.0

@@ -10,6 +10,12 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
+
+from index.models import Document, Passage
+from index.store import write_index
+from index.vectors import write_vectors
+
 BUILDS = "builds"
 CURRENT = "CURRENT"
 LOCK = "ingest.lock"
@@ -53,6 +59,23 @@ def publish(root: Path, folder: Path, keep: int = 2) -> None:
     for old in builds[:-keep]:
         if old != folder:
             shutil.rmtree(old, ignore_errors=True)
+
+
+def write_build(root: Path, documents: list[Document], passages: list[Passage], vectors: np.ndarray,
+                manifest: dict) -> Path:
+    """Write a whole build (SQLite, FAISS, manifest last) into a new folder and publish it.
+
+    A failure removes the half-written folder and leaves the published index as it was."""
+    folder = new_build(root)
+    try:
+        write_index(folder / DATABASE, documents, passages)
+        write_vectors(folder / VECTORS, [p.id for p in passages], vectors)
+        write_manifest(folder, manifest)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    publish(root, folder)
+    return folder
 
 
 def current_build(root: Path) -> Path:

@@ -27,7 +27,7 @@ class UnknownDocument(KeyError):
 class Results:
     """What one search returns."""
 
-    query: str
+    query: Query
     mode: str
     hits: list[Hit]
     version: str
@@ -36,11 +36,11 @@ class Results:
 class LoadedIndex:
     """One published build, opened: its manifest, SQLite store and FAISS vectors."""
 
-    def __init__(self, folder: Path, context_weight: float):
+    def __init__(self, folder: Path):
         self.folder = folder
         self.version = folder.name
         self.manifest = read_manifest(folder)
-        self.store = Store(folder / DATABASE, context_weight)
+        self.store = Store(folder / DATABASE)
         self.vectors = Vectors(folder / VECTORS)
 
 
@@ -59,7 +59,7 @@ class Searcher:
         folder = current_build(self.config.index)
         with self.lock:
             if self.loaded is None or self.loaded.folder != folder:
-                self.loaded = LoadedIndex(folder, context_weight=0.5)
+                self.loaded = LoadedIndex(folder)
                 self.check_model(self.loaded.manifest)
             return self.loaded
 
@@ -91,7 +91,7 @@ class Searcher:
             ranked = fuse_rrf({name: [i for i, _ in pairs] for name, pairs in rankings.items()}, self.config.rrf_k)
         else:
             ranked = [(i, score, (mode,)) for i, score in rankings[mode]]
-        return Results(query.text, mode, self.hits(index, ranked[:k]), index.version)
+        return Results(query, mode, self.hits(index, ranked[:k]), index.version)
 
     def keyword(self, index: LoadedIndex, query: Query, depth: int) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""

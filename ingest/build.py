@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import platform
-import shutil
 import sqlite3
 import sys
 import time
@@ -18,9 +17,7 @@ from tqdm import tqdm
 from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.models import Document, Passage
-from index.publish import DATABASE, VECTORS, ingest_lock, new_build, publish, write_manifest
-from index.store import write_index
-from index.vectors import write_vectors
+from index.publish import ingest_lock, write_build
 from ingest.chunking import ENCODING, Settings, chunk_document
 from ingest.corpus import load_document, scan_corpus
 from ingest.errors import LoadError
@@ -117,15 +114,8 @@ def build_index(config: Config, embedder: Embedder | None = None) -> Report:
         texts = [embedding_text(by_id[p.document_id], p, embedder) for p in passages]
         print(f"embedding {len(texts)} passages", file=sys.stderr)
         vectors = embedder.encode(texts, progress=sys.stderr.isatty())
-        folder = new_build(config.index)
-        try:
-            write_index(folder / DATABASE, documents, passages)
-            write_vectors(folder / VECTORS, [p.id for p in passages], vectors)
-            write_manifest(folder, manifest_for(config, embedder, documents, passages))
-        except BaseException:
-            shutil.rmtree(folder, ignore_errors=True)
-            raise
-        publish(config.index, folder)
+        folder = write_build(config.index, documents, passages, vectors,
+                             manifest_for(config, embedder, documents, passages))
     report.documents, report.passages, report.version = len(documents), len(passages), folder.name
     report.pages = sum(len(d.pages) for d in documents)
     report.seconds = round(time.monotonic() - started, 1)

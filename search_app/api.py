@@ -47,7 +47,7 @@ def read_k(value: str | None) -> int | None:
 def search():
     results = searcher().search(request.args.get("q", ""), read_k(request.args.get("k")),
                                 request.args.get("mode", "hybrid"))
-    return jsonify({"query": results.query, "mode": results.mode, "index": results.version,
+    return jsonify({"query": results.query.text, "mode": results.mode, "index": results.version,
                     "results": [hit_json(hit) for hit in results.hits]})
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, render_template, request, send_file
 
-from index.query import QueryError, parse_query
+from index.query import QueryError
 from index.search import MODES, citation
 from search_app.api import hit_url, read_k, searcher
 from search_app.highlight import highlight
@@ -20,17 +20,16 @@ def index():
     if q or "q" in request.args:
         try:
             results = searcher().search(q, read_k(request.args.get("k")), mode)
-            query = parse_query(q, current_app.config["SETTINGS"].max_query_chars)
-            context["results"] = [{"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit),
+            context["results"] = [{"hit": hit, "text": highlight(hit.passage.text, results.query),
+                                   "citation": citation(hit),
                                    "url": hit_url(hit)} for hit in results.hits]
         except QueryError as error:
             context["error"], status = str(error), 400
     return render_template("search.html", **context), status
 
 
-def page_sections(document, passages, marked: int | None) -> list[dict]:
-    """The document's pages, each split around the marked passage, for the template."""
-    target = next((p for p in passages if p.id == marked), None)
+def page_sections(document, target) -> list[dict]:
+    """The document's pages, each split around the target passage (if any), for the template."""
     sections = []
     for page in document.pages:
         text = document.text[page.start:page.end]
@@ -48,7 +47,7 @@ def document(document_id: str):
     doc, passages = searcher().document(document_id)
     marked = request.args.get("passage", type=int)
     target = next((p for p in passages if p.id == marked), None)
-    return render_template("document.html", doc=doc, target=target, sections=page_sections(doc, passages, marked),
+    return render_template("document.html", doc=doc, target=target, sections=page_sections(doc, target),
                            cite=citation(doc, target.page_label) if target else citation(doc))
 
 

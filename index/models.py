@@ -41,6 +41,7 @@ class Document:
     text: str = ""
     pages: list[Page] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
+    fingerprint: str = ""  # hash of the file and its metadata sidecar: unchanged documents are reused
 
     @property
     def is_pdf(self) -> bool:

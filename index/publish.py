@@ -16,6 +16,7 @@ from index.models import Document, Passage
 from index.store import write_index
 from index.vectors import write_vectors
 
+FORMAT = 2  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
 BUILDS = "builds"
 CURRENT = "CURRENT"
 LOCK = "ingest.lock"
@@ -33,11 +34,16 @@ class IngestLocked(RuntimeError):
 
 
 def new_build(root: Path) -> Path:
-    """A fresh, empty folder for a build; its name is the index version."""
-    version = time.strftime("%Y%m%dT%H%M%S") + f"-{os.getpid()}"
-    folder = root / BUILDS / version
-    folder.mkdir(parents=True)
-    return folder
+    """A fresh, empty folder for a build; its name, the index version, sorts in time order."""
+    while True:
+        now = time.time()
+        version = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{now % 1:.6f}"[1:] + f"-{os.getpid()}"
+        folder = root / BUILDS / version
+        try:
+            folder.mkdir(parents=True)
+            return folder
+        except FileExistsError:
+            continue
 
 
 def write_manifest(folder: Path, manifest: dict) -> None:
@@ -50,15 +56,40 @@ def read_manifest(folder: Path) -> dict:
     return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
 
 
-def publish(root: Path, folder: Path, keep: int = 2) -> None:
-    """Point CURRENT at `folder` atomically, then remove builds older than the last `keep`."""
+def published_version(root: Path) -> str:
+    """The name of the published build, or "" when nothing is published."""
+    pointer = root / CURRENT
+    return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
+
+
+def switch(root: Path, version: str) -> None:
+    """Point CURRENT at a build atomically: a reader sees the old build or the new one, never neither."""
     pointer = root / f"{CURRENT}.tmp"
-    pointer.write_text(folder.name, encoding="utf-8")
+    pointer.write_text(version, encoding="utf-8")
     os.replace(pointer, root / CURRENT)
-    builds = sorted(p for p in (root / BUILDS).iterdir() if p.is_dir())
-    for old in builds[:-keep]:
-        if old != folder:
+
+
+def publish(root: Path, folder: Path) -> None:
+    """Publish `folder`, then remove every other build except the one it replaced (kept for --rollback).
+
+    Removing also clears folders left half-written by a killed ingest."""
+    previous = published_version(root)
+    switch(root, folder.name)
+    for old in (root / BUILDS).iterdir():
+        if old.name not in (folder.name, previous):
             shutil.rmtree(old, ignore_errors=True)
+
+
+def rollback(root: Path) -> tuple[str, str]:
+    """Publish the build kept from before the current one; returns (from version, to version)."""
+    current = published_version(root)
+    if not current:
+        raise IndexNotFound(f"{root}: no index has been built; run: python -m ingest")
+    complete = sorted(p.name for p in (root / BUILDS).iterdir() if (p / MANIFEST).is_file() and p.name < current)
+    if not complete:
+        raise IndexNotFound(f"{root}: no earlier build is kept, so there is nothing to roll back to")
+    switch(root, complete[-1])
+    return current, complete[-1]
 
 
 def write_build(root: Path, documents: list[Document], passages: list[Passage], vectors: np.ndarray,
@@ -87,6 +118,12 @@ def current_build(root: Path) -> Path:
     if not (folder / MANIFEST).is_file():
         raise IndexNotFound(f"{folder}: published index is incomplete; run: python -m ingest --rebuild")
     return folder
+
+
+def check_format(folder: Path, manifest: dict) -> None:
+    """Refuse to open a build made by an older version of this software."""
+    if manifest.get("format") != FORMAT:
+        raise IndexNotFound(f"{folder}: the index was built by an older version; run: python -m ingest")
 
 
 @contextmanager

@@ -8,7 +8,8 @@ CREATE TABLE documents (
     kind      TEXT NOT NULL,
     source    TEXT NOT NULL,
     licence   TEXT NOT NULL,
-    sha256    TEXT NOT NULL,
+    sha256    TEXT NOT NULL,  -- of the file's content
+    fingerprint TEXT NOT NULL,  -- of the file and its metadata sidecar
     text      TEXT NOT NULL,
     pages     TEXT NOT NULL,  -- JSON [[number, start, end, label], ...]
     headings  TEXT NOT NULL   -- JSON [[start, title], ...]

@@ -11,7 +11,7 @@ from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.fusion import fuse_rrf
 from index.models import Document, Hit
-from index.publish import DATABASE, VECTORS, current_build, read_manifest
+from index.publish import DATABASE, VECTORS, check_format, current_build, read_manifest
 from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
 from index.store import Store
 from index.vectors import Vectors
@@ -40,6 +40,7 @@ class LoadedIndex:
         self.folder = folder
         self.version = folder.name
         self.manifest = read_manifest(folder)
+        check_format(folder, self.manifest)
         self.store = Store(folder / DATABASE)
         self.vectors = Vectors(folder / VECTORS)
 

@@ -11,9 +11,10 @@ from pathlib import Path
 from index.models import Document, Heading, Page, Passage
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
-DOCUMENT_COLUMNS = "id, path, title, publisher, date, kind, source, licence, sha256"
+DOCUMENT_FIELDS = ("id", "path", "title", "publisher", "date", "kind", "source", "licence", "sha256", "fingerprint")
+DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)
 PASSAGE_COLUMNS = 'id, document_id, start, "end", page, page_end, page_label, section, tokens, text'
-INSERT_DOCUMENT = f"INSERT INTO documents ({DOCUMENT_COLUMNS}, text, pages, headings) VALUES ({', '.join('?' * 12)})"
+INSERT_DOCUMENT = f"INSERT INTO documents ({DOCUMENT_COLUMNS}, text, pages, headings) VALUES ({', '.join('?' * 13)})"
 INSERT_PASSAGE = f"INSERT INTO passages ({PASSAGE_COLUMNS}) VALUES ({', '.join('?' * 10)})"
 INSERT_FTS = "INSERT INTO passages_fts (rowid, text, context) VALUES (?, ?, ?)"
 SELECT_DOCUMENTS = f"SELECT {DOCUMENT_COLUMNS} FROM documents ORDER BY id"
@@ -37,7 +38,7 @@ def write_index(path: Path, documents: list[Document], passages: list[Passage]) 
     with closing(sqlite3.connect(path)) as db, db:
         db.executescript(SCHEMA)
         db.executemany(INSERT_DOCUMENT, [(
-            d.id, d.path, d.title, d.publisher, d.date, d.kind, d.source, d.licence, d.sha256, d.text,
+            d.id, d.path, d.title, d.publisher, d.date, d.kind, d.source, d.licence, d.sha256, d.fingerprint, d.text,
             json.dumps([[p.number, p.start, p.end, p.label] for p in d.pages]),
             json.dumps([[h.start, h.title] for h in d.headings]),
         ) for d in documents])
@@ -65,7 +66,7 @@ class Store:
 
     def read_documents(self) -> list[Document]:
         """Every document's metadata (without its text)."""
-        return [Document(*row) for row in self.db.execute(SELECT_DOCUMENTS)]
+        return [Document(**dict(zip(DOCUMENT_FIELDS, row))) for row in self.db.execute(SELECT_DOCUMENTS)]
 
     def document_text(self, document_id: str) -> Document:
         """A document with its text, pages and headings; KeyError if unknown."""

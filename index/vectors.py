@@ -34,6 +34,10 @@ class Vectors:
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
+    def ids(self) -> list[int]:
+        """Every stored passage id."""
+        return faiss.vector_to_array(self.index.id_map).tolist()
+
     def reconstruct(self, passage_id: int) -> np.ndarray:
         """The stored vector of one passage."""
         return self.index.reconstruct(passage_id)

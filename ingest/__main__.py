@@ -1,4 +1,4 @@
-"""python -m ingest: build the search index from the corpus folder and publish it."""
+"""python -m ingest: bring the search index up to date with the corpus folder and publish it."""
 
 from __future__ import annotations
 
@@ -6,41 +6,87 @@ import argparse
 import sys
 
 from index.config import ENV_VAR, load_config
-from index.publish import IngestLocked
-from ingest.build import Report, build_index
+from index.publish import IndexNotFound, IngestLocked, rollback
+from ingest.build import Report, build_index, write_report
+from ingest.check import check_index
+from ingest.corpus import LOADERS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
-        description="Extract, chunk and embed every document under [paths] corpus, then publish a new index "
-                    "in [paths] index. Searches keep using the old index until the new one is complete.",
-        epilog="Exit status: 0 when every document was ingested, 1 when some files failed (the rest are "
-               "published), 2 when nothing was published.",
+        description="Extract, chunk and embed the new and changed documents under [paths] corpus, reuse the "
+                    "unchanged ones, drop the removed ones, then publish a new index in [paths] index. Searches "
+                    "keep using the old index until the new one is complete. A JSON report of each run is "
+                    "written to <index>/reports/.",
+        epilog="Exit status: 0 when every document is indexed (or, with --check, the index is sound and up to "
+               "date), 1 when some files failed (the rest are published) or --check found a problem, 2 when "
+               "nothing could be done (no usable corpus, another ingest running, nothing to roll back to).",
     )
     parser.add_argument("--config", metavar="FILE", help=f"settings file (default: ${ENV_VAR} or config.toml)")
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--rebuild", action="store_true",
+                        help="re-extract and re-embed every document instead of reusing unchanged ones")
+    action.add_argument("--dry-run", action="store_true",
+                        help="list what would be added, updated and removed; change nothing")
+    action.add_argument("--check", action="store_true",
+                        help="verify the published index against the corpus (documents, passage counts, "
+                             "vectors, full-text index); exit 1 on any mismatch")
+    action.add_argument("--rollback", action="store_true",
+                        help="publish again the build that the current one replaced")
     return parser.parse_args(argv)
 
 
 def print_report(report: Report) -> None:
-    """The closing summary on the terminal."""
-    for path, reason in report.failed:
-        print(f"FAILED {path}: {reason}")
-    for path, original in report.duplicates:
-        print(f"DUPLICATE {path}: same content as {original}; skipped (delete one copy)")
+    """The readable summary on the terminal; unchanged documents are counted, not listed."""
+    verb = "would be " if report.dry_run else ""
+    if report.rebuild:
+        print(f"Full rebuild: {report.rebuild}")
+    for entry in report.files:
+        if entry.status in ("added", "updated", "removed"):
+            print(f"{verb}{entry.status.upper():8} {entry.path}"
+                  + ("" if report.dry_run or entry.status == "removed" else
+                     f": {entry.pages} pages, {entry.passages} passages, {entry.seconds} s"))
+        elif entry.status == "failed":
+            print(f"FAILED   {entry.path}: {entry.reason}"
+                  + ("; its previously indexed version is kept" if entry.kept else ""))
+        elif entry.status == "duplicate":
+            print(f"DUPLICATE {entry.path}: {entry.reason}; skipped")
     for path in report.ignored:
-        print(f"IGNORED {path}: not a supported format (.pdf, .html, .htm, .txt, .md)")
-    print(f"Indexed {report.documents} documents, {report.pages} pages, {report.passages} passages "
-          f"in {report.seconds} s; published index {report.version}"
-          + (f"; {len(report.failed)} files failed" if report.failed else ""))
+        print(f"IGNORED  {path}: not a supported format ({', '.join(LOADERS)})")
+    t = report.totals()
+    counts = ", ".join(f"{t[s]} {s}" for s in ("added", "updated", "unchanged", "removed", "failed", "duplicate")
+                       if t[s])
+    if report.dry_run:
+        print(f"Dry run: {counts or 'no documents'}; nothing was changed")
+    elif not report.published:
+        print(f"Nothing changed ({counts or 'no documents'}); index {report.version or '(none)'} stays published")
+    else:
+        print(f"Indexed {t['documents']} documents ({counts}), {t['pages']} pages, {t['passages']} passages "
+              f"in {report.seconds} s; published index {report.version}"
+              + (f" (previous {report.previous}, kept for --rollback)" if report.previous else ""))
+    if report.path:
+        print(f"Report: {report.path}")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = load_config(args.config)
-        report = build_index(config)
-    except (FileNotFoundError, ValueError, RuntimeError, IngestLocked) as error:
+        if args.rollback:
+            before, after = rollback(config.index)
+            print(f"Rolled back: published index {after} (was {before})")
+            return 0
+        if args.check:
+            problems = check_index(config)
+            for line in problems:
+                print(line)
+            print(f"{len(problems)} problems found" if problems else "Index is sound and up to date with the corpus")
+            return 1 if problems else 0
+        report = build_index(config, rebuild=args.rebuild, dry_run=args.dry_run)
+        if not args.dry_run:
+            write_report(config, report)
+    except (FileNotFoundError, ValueError, RuntimeError, IngestLocked, IndexNotFound) as error:
         print(f"ingest: {error}", file=sys.stderr)
         return 2
     print_report(report)

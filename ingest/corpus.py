@@ -6,6 +6,7 @@ import hashlib
 import tomllib
 from pathlib import Path
 
+from index.embedding import file_sha256
 from index.models import KINDS, Document
 from ingest import html, pdf, text
 from ingest.errors import LoadError
@@ -51,12 +52,20 @@ def read_metadata(path: Path) -> dict[str, str]:
     return {key: str(value) for key, value in data.items()}
 
 
+def file_hashes(path: Path) -> tuple[str, str]:
+    """(sha256 of the file, fingerprint of the file together with its metadata sidecar)."""
+    content = file_sha256(path)
+    sidecar = path.with_suffix(METADATA_SUFFIX)
+    metadata = sidecar.read_bytes() if sidecar.is_file() else b""
+    return content, hashlib.sha256(content.encode() + b"\0" + metadata).hexdigest()
+
+
 def load_document(path: Path, root: Path) -> Document:
     """Extract a document and apply its metadata; raises LoadError for unreadable files."""
     loader = LOADERS[path.suffix.lower()]
     document = loader(path)
     document.path = path.relative_to(root).as_posix()
-    document.sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    document.sha256, document.fingerprint = file_hashes(path)
     for key, value in read_metadata(path).items():
         setattr(document, key, value)
     return document

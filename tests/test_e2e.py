@@ -4,13 +4,16 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 
 import pytest
 
-from tests.conftest import ROOT
+from index.config import load_config
+from ingest.build import build_index
+from tests.conftest import ROOT, write_config
 
 
 def free_port() -> int:
@@ -27,21 +30,24 @@ def get(url: str) -> tuple[int, dict]:
         return error.code, json.load(error)
 
 
-@pytest.fixture(scope="module")
-def server(built):
+def start_server(config_path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "search_app", "--config", str(built[0].source),
-                                "--port", str(port)], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, "-m", "search_app", "--config", str(config_path), "--port", str(port)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):  # bounded wait for start-up (model load)
         try:
             if get(f"{base}/healthz")[0] == 200:
-                break
+                return process, base
         except OSError:
             time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail(process.stdout.read().decode())
+    process.kill()
+    pytest.fail(process.stdout.read().decode())
+
+
+@pytest.fixture(scope="module")
+def server(built):
+    process, base = start_server(built[0].source)
     yield base
     process.terminate()
     process.wait(timeout=10)
@@ -74,3 +80,42 @@ def test_evaluation_over_http_matches_in_process(server, searcher):
     over_http = http_search(server)("young carers", 5, "hybrid")
     in_process = local_search(searcher)("young carers", 5, "hybrid")
     assert [(r.document_id, r.text, r.page) for r in over_http] == [(r.document_id, r.text, r.page) for r in in_process]
+
+
+def test_publishing_a_new_index_fails_no_request_in_flight(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "kinship.txt").write_text("Kinship carers told us that allowances differ between councils.")
+    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    first = build_index(config, embedder).version
+    process, base = start_server(config.source)
+    seen, failures, stop = [], [], threading.Event()
+
+    def hammer():
+        while not stop.is_set():
+            try:
+                status, body = get(f"{base}/api/search?q=carers&k=5")
+                seen.append(body.get("index")) if status == 200 else failures.append((status, body))
+            except OSError as error:
+                failures.append(error)
+
+    threads = [threading.Thread(target=hammer) for _ in range(3)]
+    try:
+        for thread in threads:
+            thread.start()
+        versions = [first]
+        for number in range(3):  # three publishes while searches run
+            (corpus / f"new-{number}.txt").write_text(f"Foster carers number {number} asked for respite breaks.")
+            versions.append(build_index(config, embedder).version)
+            time.sleep(0.5)
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        status, body = get(f"{base}/api/search?q=respite%20breaks&k=5&mode=keyword")
+    finally:
+        stop.set()
+        process.terminate()
+        process.wait(timeout=10)
+    assert failures == [] and len(seen) > 20
+    assert set(seen) <= set(versions) and seen[-1] == versions[-1] and first in seen
+    assert status == 200 and body["index"] == versions[-1] and len(body["results"]) == 3

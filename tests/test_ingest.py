@@ -1,0 +1,281 @@
+"""Incremental ingest, --dry-run, --check, --rollback, the lock and kill -9, with the real model, SQLite and FAISS."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from index.config import load_config
+from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, rollback
+from index.search import Searcher
+from index.vectors import Vectors
+from ingest.__main__ import main
+from ingest.build import build_index
+from ingest.check import check_index
+from tests.conftest import ROOT, write_config
+from tests.pdfgen import make_pdf
+
+TEXTS = {
+    "kinship.txt": "Kinship carers told us that allowances differ between neighbouring councils.",
+    "advocacy.txt": "Every child in care should know how to reach an independent advocate.",
+}
+
+
+def make_small_corpus(folder: Path) -> Path:
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    for name, text in TEXTS.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    make_pdf(corpus / "fostering.pdf", [["Fostering report", "Foster carers in the county are ageing."],
+                                        ["Recruitment", "Fewer new carers are recruited each year."]])
+    return corpus
+
+
+@pytest.fixture
+def small(tmp_path):
+    corpus = make_small_corpus(tmp_path)
+    return load_config(write_config(tmp_path, corpus, tmp_path / "index")), corpus
+
+
+def statuses(report) -> dict[str, str]:
+    return {f.path: f.status for f in report.files}
+
+
+def passages_by_document(config) -> dict[str, list[tuple[int, str]]]:
+    with sqlite3.connect(current_build(config.index) / DATABASE) as db:
+        rows = db.execute("SELECT d.path, p.id, p.text FROM passages p JOIN documents d ON d.id = p.document_id")
+        out: dict[str, list[tuple[int, str]]] = {}
+        for path, pid, text in rows:
+            out.setdefault(path, []).append((pid, text))
+        return out
+
+
+def test_rerun_with_no_change_publishes_nothing(small, embedder):
+    config, _ = small
+    first = build_index(config, embedder)
+    again = build_index(config, embedder)
+    assert first.published and not again.published and again.version == first.version
+    assert set(statuses(again).values()) == {"unchanged"} and not again.changed
+    assert check_index(config) == []
+
+
+def test_only_changed_documents_are_reingested_and_the_rest_reused(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
+    (corpus / "advocacy.txt").unlink()
+    (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are twenty-five.")
+    (corpus / "fostering.toml").write_text('title = "Fostering sufficiency report"\n')  # metadata only
+    (corpus / "notes.xlsx").write_bytes(b"x")
+    report = build_index(config, embedder)
+    assert statuses(report) == {"kinship.txt": "updated", "leaving-care.txt": "added", "advocacy.txt": "removed",
+                                "fostering.pdf": "updated"}
+    assert report.ignored == ["notes.xlsx"] and report.previous and report.version != report.previous
+    searcher = Searcher(config, embedder)
+    assert "court process" in searcher.search("kinship court process", 1, "keyword").hits[0].passage.text
+    assert searcher.current().store.documents["fostering"].title == "Fostering sufficiency report"
+    assert check_index(config) == []
+    (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are 25.")
+    assert statuses(build_index(config, embedder)) == {"kinship.txt": "unchanged", "leaving-care.txt": "updated",
+                                                       "fostering.pdf": "unchanged"}
+
+
+def test_unchanged_documents_keep_passage_ids_and_vectors(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    before = passages_by_document(config)
+    old = Vectors(current_build(config.index) / "vectors.faiss")
+    old_vectors = {pid: old.reconstruct(pid).tolist() for pid, _ in before["fostering.pdf"]}
+    (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
+    build_index(config, embedder)
+    after = passages_by_document(config)
+    new = Vectors(current_build(config.index) / "vectors.faiss")
+    assert after["fostering.pdf"] == before["fostering.pdf"] and after["advocacy.txt"] == before["advocacy.txt"]
+    assert {pid: new.reconstruct(pid).tolist() for pid, _ in after["fostering.pdf"]} == old_vectors
+    assert min(pid for pid, _ in after["kinship.txt"]) > max(pid for v in before.values() for pid, _ in v)
+    assert "court process" in after["kinship.txt"][0][1]
+
+
+def test_removed_document_is_no_longer_found(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    searcher = Searcher(config, embedder)
+    assert searcher.search('"independent advocate"', 5, "keyword").hits
+    (corpus / "advocacy.txt").unlink()
+    assert statuses(build_index(config, embedder))["advocacy.txt"] == "removed"
+    assert not searcher.search('"independent advocate"', 5, "keyword").hits  # the searcher follows CURRENT
+    assert check_index(config) == []
+
+
+def test_settings_change_forces_a_full_rebuild(small, embedder, tmp_path):
+    config, corpus = small
+    build_index(config, embedder)
+    changed = load_config(write_config(tmp_path, corpus, tmp_path / "index", "[chunking]\nmax_tokens = 120\n"))
+    assert check_index(changed)[0].startswith("index: built with different settings (chunking settings changed")
+    report = build_index(changed, embedder)
+    assert report.rebuild.startswith("chunking settings changed (max_tokens 160 -> 120")
+    assert set(statuses(report).values()) == {"updated"}
+    assert statuses(build_index(changed, embedder, rebuild=True)) == dict.fromkeys(TEXTS | {"fostering.pdf": 0},
+                                                                                    "updated")
+
+
+def test_dry_run_changes_nothing(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    builds = sorted(p.name for p in (config.index / BUILDS).iterdir())
+    (corpus / "new.txt").write_text("Staying close lets care leavers live near their children's home.")
+    (corpus / "advocacy.txt").unlink()
+    report = build_index(config, embedder, dry_run=True)
+    assert statuses(report) == {"new.txt": "added", "advocacy.txt": "removed", "kinship.txt": "unchanged",
+                                "fostering.pdf": "unchanged"}
+    assert not report.published and sorted(p.name for p in (config.index / BUILDS).iterdir()) == builds
+
+
+def test_check_finds_stale_missing_and_damaged_indexes(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    (corpus / "kinship.txt").write_text("changed")
+    (corpus / "extra.txt").write_text("Not yet indexed.")
+    (corpus / "advocacy.txt").unlink()
+    problems = check_index(config)
+    assert problems == ["extra.txt: not in the index; run: python -m ingest",
+                        "kinship.txt: changed since it was indexed; run: python -m ingest",
+                        "advocacy.txt: indexed but no longer in the corpus; run: python -m ingest"]
+    build_index(config, embedder)
+    assert check_index(config) == []
+    with sqlite3.connect(current_build(config.index) / DATABASE) as db:
+        db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
+    problems = check_index(config)
+    assert any("passages in the index" in p for p in problems) and any("vectors for" in p for p in problems)
+    assert any("full-text index" in p for p in problems)
+    assert main(["--config", str(config.source), "--check"]) == 1
+
+
+def test_rollback_publishes_the_previous_build_and_old_builds_are_cleaned(small, embedder):
+    config, corpus = small
+    first = build_index(config, embedder).version
+    (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
+    second = build_index(config, embedder).version
+    (config.index / BUILDS / "20000101T000000-1").mkdir()  # a half-written build left by a killed ingest
+    (corpus / "kinship.txt").write_text("Kinship carers asked for training.")
+    third = build_index(config, embedder).version
+    assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == [second, third]
+    assert first not in (second, third)
+    assert rollback(config.index) == (third, second)
+    assert current_build(config.index).name == second
+    assert "court process" in Searcher(config, embedder).search("kinship", 1, "keyword").hits[0].passage.text
+    with pytest.raises(IndexNotFound, match="nothing to roll back to"):
+        rollback(config.index)
+
+
+def run_ingest(config, *args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "ingest", "--config", str(config.source), *args], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_second_ingest_is_refused_while_one_runs(small):
+    config, _ = small
+    with ingest_lock(config.index):
+        process = run_ingest(config)
+        out, err = process.communicate(timeout=120)
+    assert process.returncode == 2 and "another ingest is running; wait for it to finish" in err
+    assert not (config.index / CURRENT).exists()
+
+
+# Stops ingest inside the real write path, after the SQLite file and before the vectors and manifest: a timing
+# aid so that kill -9 lands mid-write every time (the writing itself is the real code).
+PAUSE_MID_WRITE = """
+import sys, time, runpy
+import index.publish as publish
+real = publish.write_vectors
+def write_vectors_then_pause(path, ids, vectors):
+    real(path, ids, vectors)
+    print("MID-WRITE", file=sys.stderr, flush=True)
+    time.sleep(600)
+publish.write_vectors = write_vectors_then_pause
+sys.argv = ["ingest"] + sys.argv[1:]
+runpy.run_module("ingest", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("moment", ["embedding", "writing"])
+def test_kill_9_leaves_the_published_index_servable(tmp_path, embedder, moment):
+    corpus = make_small_corpus(tmp_path)
+    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    published = build_index(config, embedder).version
+    for number in range(12):  # enough new documents that embedding takes a few seconds
+        (corpus / f"extra-{number:02}.txt").write_text(" ".join(
+            f"Sentence {i} of report {number} about placements, advocacy and leaving care." for i in range(40)))
+    command = ["-c", PAUSE_MID_WRITE] if moment == "writing" else ["-m", "ingest"]
+    process = subprocess.Popen([sys.executable, *command, "--config", str(config.source)], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    signal_line = "MID-WRITE" if moment == "writing" else "added extra-00.txt"
+    for line in process.stderr:  # ends at EOF if ingest exits first
+        if signal_line in line:
+            break
+    assert process.poll() is None, "ingest finished before it could be killed"
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert current_build(config.index).name == published
+    searcher = Searcher(config, embedder)
+    assert searcher.search("kinship allowances", 3).hits and searcher.current().version == published
+    report = build_index(config, embedder)
+    assert report.published and report.totals()["added"] == 12
+    assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == sorted([published, report.version])
+    assert check_index(config) == []
+
+
+def test_cli_prints_the_report_and_writes_json(small, capsys):
+    config, corpus = small
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog")
+    assert main(["--config", str(config.source)]) == 1
+    out = capsys.readouterr().out
+    assert "ADDED    kinship.txt: 1 pages, 1 passages" in out
+    assert "FAILED   broken.pdf: corrupt or truncated PDF" in out and "replace it with a complete copy" in out
+    saved = json.loads(Path(out.split("Report: ")[1].strip()).read_text())
+    assert saved["published"] and saved["totals"]["added"] == 3 and saved["totals"]["failed"] == 1
+    assert {f["path"]: f["status"] for f in saved["files"]}["broken.pdf"] == "failed"
+    assert main(["--config", str(config.source)]) == 1
+    assert "Nothing changed (3 unchanged, 1 failed)" in capsys.readouterr().out
+    (corpus / "broken.pdf").unlink()
+    assert main(["--config", str(config.source), "--dry-run"]) == 0
+    assert "Dry run: 3 unchanged; nothing was changed" in capsys.readouterr().out
+    assert main(["--config", str(config.source), "--check"]) == 0
+    shutil.rmtree(config.index / BUILDS)
+    assert main(["--config", str(config.source), "--check"]) == 2
+
+
+def test_a_document_of_hundreds_of_pages_is_ingested_with_progress(tmp_path, embedder, capsys):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    places = ["Ashford", "Bexley", "Crawley", "Dover", "Epsom", "Farnham", "Gravesend"]
+    pages = [["Annual report", f"In {places[n % 7]} the visiting team met {n} children in care.",
+              f"Their carers in {places[(n * 3) % 7]} asked for {n % 5 + 1} more respite breaks.", f"Page {n}"]
+             for n in range(1, 301)]
+    make_pdf(corpus / "large.pdf", pages)
+    (corpus / "small.txt").write_text("Independent visitors support children in care.")
+    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    report = build_index(config, embedder)
+    large = next(f for f in report.files if f.path == "large.pdf")
+    assert (large.status, large.pages) == ("added", 300) and large.passages >= 300
+    assert "[1/2] added large.pdf: 300 pages" in capsys.readouterr().err
+    hit = Searcher(config, embedder).search('"team met 217 children"', 1, "keyword").hits[0]
+    assert hit.passage.page == 217 and hit.passage.page_label == "217"
+
+
+def test_a_document_left_without_text_is_reported_not_indexed_empty(tmp_path, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_pdf(corpus / "furniture.pdf", [[f"Annual report {n}", f"Page {n} of 9"] for n in range(1, 10)])
+    (corpus / "small.txt").write_text("Independent visitors support children in care.")
+    report = build_index(load_config(write_config(tmp_path, corpus, tmp_path / "index")), embedder)
+    assert [(f.path, f.reason) for f in report.failed] == [
+        ("furniture.pdf", "no text left to index once page furniture was removed; check the file is the full document")]

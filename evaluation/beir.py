@@ -11,7 +11,7 @@ import pytrec_eval
 from index.config import Config
 from index.embedding import Embedder
 from index.models import Document, Page, Passage
-from index.publish import write_build
+from index.publish import FORMAT, write_build
 from index.search import Searcher
 from ingest.chunking import count_tokens
 
@@ -41,7 +41,7 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
     vectors = embedder.encode([p.text for p in passages], progress=True)
     write_build(config.index, documents, passages, vectors, {
-        "model": {"name": embedder.name, "sha256": embedder.sha256, "dimensions": embedder.dimensions},
+        "format": FORMAT, "model": {"name": embedder.name, "sha256": embedder.sha256, "dimensions": embedder.dimensions},
         "corpus": {"documents": len(documents)}})
 
 

@@ -25,7 +25,7 @@ SETTINGS: dict[tuple[str, str], tuple[object, str]] = {
     ("search", "max_k"): (100, "largest k a caller may ask for"),
     ("search", "max_query_chars"): (500, "longest query accepted, in characters"),
     ("search", "candidates"): (100, "candidates taken from each retriever before fusion"),
-    ("search", "rrf_k"): (60, "reciprocal rank fusion constant"),
+    ("search", "keyword_weight"): (0.55, "share of keyword (BM25) in hybrid scores; the rest is semantic"),
     ("server", "host"): ("127.0.0.1", "address the web server listens on"),
     ("server", "port"): (8000, "port the web server listens on"),
     ("server", "threads"): (4, "worker threads of the WSGI server"),
@@ -46,7 +46,7 @@ class Config:
     max_k: int
     max_query_chars: int
     candidates: int
-    rrf_k: int
+    keyword_weight: float
     host: str
     port: int
     threads: int
@@ -76,6 +76,8 @@ def load_config(path: str | Path | None = None) -> Config:
     if unknown:
         names = ", ".join(f"[{s}] {k}" for s, k in sorted(unknown))
         raise ValueError(f"{source}: unknown setting {names}; see README 'Configuration'")
+    if not 0 <= values["keyword_weight"] <= 1:
+        raise ValueError(f"{source}: [search] keyword_weight should be between 0 and 1, got {values['keyword_weight']}")
     base = source.parent
     values["corpus"] = (base / values["corpus"]).resolve()
     values["index"] = (base / values["index"]).resolve()

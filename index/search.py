@@ -9,7 +9,7 @@ from pathlib import Path
 
 from index.config import Config
 from index.embedding import Embedder, load_embedder
-from index.fusion import fuse_rrf
+from index.fusion import fuse_convex
 from index.models import Document, Hit
 from index.publish import DATABASE, VECTORS, check_format, current_build, read_manifest
 from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
@@ -89,7 +89,8 @@ class Searcher:
         if mode in ("semantic", "hybrid"):
             rankings["semantic"] = self.semantic(index, query, depth)
         if mode == "hybrid":
-            ranked = fuse_rrf({name: [i for i, _ in pairs] for name, pairs in rankings.items()}, self.config.rrf_k)
+            weight = self.config.keyword_weight
+            ranked = fuse_convex(rankings, {"keyword": weight, "semantic": 1 - weight}, depth)
         else:
             ranked = [(i, score, (mode,)) for i, score in rankings[mode]]
         return Results(query, mode, self.hits(index, ranked[:k]), index.version)

@@ -4,22 +4,27 @@ import pytest
 
 from evaluation.gold import GoldItem, fold, gold_hits
 from evaluation.metrics import ndcg_at, recall_at, reciprocal_rank, success_at
-from index.fusion import fuse_rrf
+from index.fusion import fuse_convex
 
 
-def test_rrf_hand_computed():
-    fused = fuse_rrf({"keyword": [1, 2, 3], "semantic": [3, 1]}, k=60)
+def test_convex_fusion_hand_computed():
+    fused = fuse_convex({"keyword": [(1, 8.0), (2, 4.0), (3, 2.0)], "semantic": [(3, 0.8), (1, 0.4)]},
+                        {"keyword": 0.6, "semantic": 0.4}, depth=2)
     scores = {item: score for item, score, _ in fused}
-    assert scores[1] == pytest.approx(1 / 61 + 1 / 62)
-    assert scores[3] == pytest.approx(1 / 63 + 1 / 61)
-    assert scores[2] == pytest.approx(1 / 62)
+    assert scores[1] == pytest.approx(0.6 * 1.0 + 0.4 * 0.5)
+    assert scores[3] == pytest.approx(0.6 * 0.25 + 0.4 * 1.0)
+    assert scores[2] == pytest.approx(0.6 * 0.5 + 0.4 * 0.5)  # cut from semantic: that list's floor, 0.5
     assert [item for item, _, _ in fused] == [1, 3, 2]
     assert dict((i, s) for i, _, s in fused)[2] == ("keyword",)
+    complete = fuse_convex({"keyword": [(1, 8.0)], "semantic": [(3, 0.8), (1, 0.4)]},
+                           {"keyword": 0.6, "semantic": 0.4}, depth=2)
+    assert dict((i, s) for i, s, _ in complete)[3] == pytest.approx(0.4)  # keyword list complete: 3 did not match
 
 
-def test_rrf_ties_broken_by_id_and_weights():
-    assert [i for i, _, _ in fuse_rrf({"a": [9], "b": [4]})] == [4, 9]
-    assert [i for i, _, _ in fuse_rrf({"a": [9], "b": [4]}, weights={"a": 2.0})] == [9, 4]
+def test_convex_fusion_ties_broken_by_id_and_weights_decide():
+    assert [i for i, _, _ in fuse_convex({"a": [(9, 1.0)], "b": [(4, 1.0)]}, {"a": 0.5, "b": 0.5}, 10)] == [4, 9]
+    assert [i for i, _, _ in fuse_convex({"a": [(9, 1.0)], "b": [(4, 1.0)]}, {"a": 0.6, "b": 0.4}, 10)] == [9, 4]
+    assert fuse_convex({"a": [], "b": [(4, 0.0)]}, {"a": 0.5, "b": 0.5}, 10) == [(4, 0.0, ("b",))]
 
 
 def test_rank_metrics_hand_computed():

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfWriter
 
 from index.config import load_config
 from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, rollback
@@ -279,3 +280,50 @@ def test_a_document_left_without_text_is_reported_not_indexed_empty(tmp_path, em
     report = build_index(load_config(write_config(tmp_path, corpus, tmp_path / "index")), embedder)
     assert [(f.path, f.reason) for f in report.failed] == [
         ("furniture.pdf", "no text left to index once page furniture was removed; check the file is the full document")]
+
+
+def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, embedder):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    good = make_pdf(corpus / "good.pdf", [["Inspection findings", "Care leavers have personal advisers."]])
+    (corpus / "truncated.pdf").write_bytes(good.read_bytes()[:200])
+    locked = PdfWriter(clone_from=good)
+    locked.encrypt(user_password="secret", algorithm="RC4-128")
+    locked.write(corpus / "encrypted.pdf")
+    make_pdf(corpus / "scanned.pdf", [[], []])
+    (corpus / "zero.txt").write_bytes(b"")
+    (corpus / "junk.pdf").write_bytes(os.urandom(2000).replace(b"%", b"x"))
+    (corpus / "windows.txt").write_bytes("Caf\u00e9 for care leavers \u2013 \u201copen\u201d on Fridays.".encode("cp1252"))
+    (corpus / "latin.txt").write_bytes("Se\u00f1ora\u0081 visited the r\u00e9sidence.".encode("latin-1"))
+    (corpus / "page.html").write_text(
+        "<html><head><title>Blog</title><style>p{}</style><script>track()</script></head><body>"
+        "<nav>Home | About</nav><div id='cookie-banner'>We use cookies</div>"
+        "<main><h1>Hostels</h1><p>Children should not live in hostels.</p></main></body></html>")
+    shutil.copy(good, corpus / "good-copy.pdf")
+    (corpus / "data.xlsx").write_bytes(b"PK")
+    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    assert main(["--config", str(config.source)]) == 1
+    out = capsys.readouterr().out
+    expected = {
+        "FAILED   truncated.pdf: corrupt or truncated PDF": "replace it with a complete copy",
+        "FAILED   encrypted.pdf: encrypted PDF": "supply a decrypted copy",
+        "FAILED   scanned.pdf:": "OCR",
+        "FAILED   zero.txt: empty file": "replace it with the full document",
+        "FAILED   junk.pdf: not a PDF": "fix its extension",
+        "DUPLICATE good.pdf: same content as good-copy.pdf": "delete one copy",
+        "IGNORED  data.xlsx: not a supported format": ".pdf",
+        "ADDED    windows.txt": "1 passages",
+        "ADDED    latin.txt": "1 passages",
+        "ADDED    page.html": "1 passages",
+        "ADDED    good-copy.pdf": "1 passages",
+    }
+    for start, detail in expected.items():
+        line = next((line for line in out.splitlines() if line.startswith(start)), None)
+        assert line is not None and detail in line, (start, out)
+    assert "4 added" in out and "5 failed" in out and "1 duplicate" in out
+    store = Searcher(config, embedder).current().store
+    texts = {p.document_id: p.text for d in store.documents for p in store.document_passages(d)}
+    assert texts["windows"] == "Café for care leavers – “open” on Fridays."
+    assert texts["latin"] == "Señora\u0081 visited the résidence."
+    assert "Children should not live in hostels." in texts["page"]
+    assert not any(junk in texts["page"] for junk in ("cookies", "Home | About", "track()", "p{}"))

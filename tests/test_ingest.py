@@ -327,3 +327,23 @@ def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, embedd
     assert texts["latin"] == "Señora\u0081 visited the résidence."
     assert "Children should not live in hostels." in texts["page"]
     assert not any(junk in texts["page"] for junk in ("cookies", "Home | About", "track()", "p{}"))
+
+
+HOLDOUT = ROOT.parent / "shared" / "holdout-docs"
+
+
+@pytest.mark.skipif(not HOLDOUT.is_dir(), reason="../shared/holdout-docs is not beside the repository")
+def test_adding_unseen_real_pdfs_to_an_existing_index(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    before = passages_by_document(config)
+    for name in ("d2i_ssd-benefits-summary_2024.pdf", "nvest_newsletter_2025-06.pdf"):  # read from ../shared only
+        shutil.copy(HOLDOUT / name, corpus / name)
+    report = build_index(config, embedder)
+    added = {f.path: f for f in report.files if f.status == "added"}
+    assert set(added) == {"d2i_ssd-benefits-summary_2024.pdf", "nvest_newsletter_2025-06.pdf"}
+    assert all(f.pages == 2 and f.passages > 0 for f in added.values())
+    assert all(s == "unchanged" for p, s in statuses(report).items() if p not in added)
+    after = passages_by_document(config)
+    assert {p: after[p] for p in before} == before
+    assert check_index(config) == []

@@ -8,6 +8,7 @@ import platform
 import sqlite3
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from importlib.metadata import version
@@ -169,42 +170,43 @@ class Builder:
 
     def add(self, document: Document) -> list[Passage]:
         """Chunk and embed a newly extracted document; its passages get new ids."""
-        self.model()
-        budget = self.embedder.max_tokens - CONTEXT_RESERVE
+        embedder = self.model()
+        budget = embedder.max_tokens - CONTEXT_RESERVE
         settings = Settings(self.config.max_tokens, self.config.overlap_tokens,
-                            lambda text: self.embedder.count_tokens(text) <= budget)
+                            lambda text: embedder.count_tokens(text) <= budget)
         passages = [Passage(**{**p.__dict__, "id": self.next_id + i})
                     for i, p in enumerate(chunk_document(document, settings))]
         if not passages:
             raise LoadError(Path(document.path), "no text left to index once page furniture was removed",
                             "check the file is the full document")
         self.next_id += len(passages)
-        texts = [embedding_text(document, p, self.embedder) for p in passages]
-        vectors = self.embedder.encode(texts, progress=sys.stderr.isatty() and len(texts) > 500)
+        texts = [embedding_text(document, p, embedder) for p in passages]
+        vectors = embedder.encode(texts, progress=sys.stderr.isatty() and len(texts) > 500)
         self.keep(document, passages, vectors)
         return passages
 
-    def manifest(self, config: Config) -> dict:
+    def manifest(self, failed: list[DocumentReport]) -> dict:
         """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
+        made_with = signature(self.config)
+        per_document = Counter(p.document_id for p in self.passages)
         return {
-            **signature(config),
-            "model": {**signature(config)["model"], "dimensions": self.model().dimensions,
+            **made_with,
+            "model": {**made_with["model"], "dimensions": self.model().dimensions,
                       "max_tokens": self.model().max_tokens},
             "libraries": {name: version(name) for name in LIBRARIES} | {
                 "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
             "corpus": {"documents": len(self.documents), "passages": len(self.passages),
                        "pages": sum(len(d.pages) for d in self.documents)},
             "documents": {d.path: {"id": d.id, "fingerprint": d.fingerprint, "pages": len(d.pages),
-                                   "passages": sum(p.document_id == d.id for p in self.passages)}
-                          for d in self.documents},
+                                   "passages": per_document[d.id]} for d in self.documents},
+            "failed": {f.path: {"fingerprint": f.fingerprint, "reason": f.reason} for f in failed},
             "built": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
 
-    def write(self, config: Config, report: Report) -> Path:
+    def write(self, failed: list[DocumentReport]) -> Path:
+        """Write and publish the build."""
         vectors = np.concatenate(self.vectors).astype(np.float32)
-        manifest = self.manifest(config)
-        manifest["failed"] = {f.path: {"fingerprint": f.fingerprint, "reason": f.reason} for f in report.failed}
-        return write_build(config.index, self.documents, self.passages, vectors, manifest)
+        return write_build(self.config.index, self.documents, self.passages, vectors, self.manifest(failed))
 
 
 def plan(config: Config, report: Report, previous: Previous | None) -> list[tuple[Path, DocumentReport]]:
@@ -268,7 +270,7 @@ def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool 
                 print(f"[{number}/{len(planned)}] {entry.status} {entry.path}: {done}", file=sys.stderr, flush=True)
         if not builder.documents:
             raise RuntimeError(f"{config.corpus}: no document could be ingested; the published index is unchanged")
-        report.version = builder.write(config, report).name
+        report.version = builder.write(report.failed).name
         report.published = True
     report.seconds = round(time.monotonic() - started, 1)
     return report
@@ -278,29 +280,18 @@ def ingest_one(builder: Builder, reuse: Previous | None, path: Path, entry: Docu
                ids: dict[str, str]) -> None:
     """Reuse or (re-)ingest one file into the builder, filling in its report entry; failures are never raised.
 
-    `reuse` is the published build when its passages may be kept (not on a full rebuild)."""
-    started, planned = time.monotonic(), entry.status
-    try:
-        if planned == "failed":
-            raise LoadError(path, entry.reason, "")
-        if planned == "unchanged":
-            document, passages, vectors = reuse.take(entry.path)
-        else:
-            document = load_document(path, builder.config.corpus)
-        if document.id in ids:
-            raise LoadError(path, f"has the same name as {ids[document.id]}", "rename one of them")
-        if planned == "unchanged":
-            builder.keep(document, passages, vectors)
-        else:
-            passages = builder.add(document)
-    except Exception as error:  # one bad file must not stop the corpus
-        entry.status = "failed"
-        if planned == "failed":
-            pass
-        elif isinstance(error, LoadError):
-            entry.reason = f"{error.problem}; {error.fix}"
-        else:
-            entry.reason = f"could not be read ({type(error).__name__}: {error}); check the file"
+    A file that fails now, or failed before and has not changed (status "failed" from the plan), keeps its
+    version in `reuse`, the published build, if it has one there (`reuse` is None on a full rebuild)."""
+    started = time.monotonic()
+    document = None
+    if entry.status != "failed":
+        try:
+            document, passages = add_or_keep(builder, reuse, path, entry, ids)
+        except Exception as error:  # one bad file must not stop the corpus
+            entry.status = "failed"
+            entry.reason = (f"{error.problem}; {error.fix}" if isinstance(error, LoadError) else
+                            f"could not be read ({type(error).__name__}: {error}); check the file")
+    if document is None:
         if reuse is None or entry.path not in reuse.fingerprints:
             return
         document, passages, vectors = reuse.take(entry.path)
@@ -309,6 +300,23 @@ def ingest_one(builder: Builder, reuse: Previous | None, path: Path, entry: Docu
     ids[document.id] = entry.path
     entry.pages, entry.passages = len(document.pages), len(passages)
     entry.seconds = round(time.monotonic() - started, 2)
+
+
+def add_or_keep(builder: Builder, reuse: Previous | None, path: Path, entry: DocumentReport,
+                ids: dict[str, str]) -> tuple[Document, list[Passage]]:
+    """Copy an unchanged document from the published build, or extract, chunk and embed a new or changed one."""
+    def check_unique(document: Document) -> None:
+        if document.id in ids:
+            raise LoadError(path, f"has the same name as {ids[document.id]}", "rename one of them")
+
+    if entry.status == "unchanged":
+        document, passages, vectors = reuse.take(entry.path)
+        check_unique(document)
+        builder.keep(document, passages, vectors)
+        return document, passages
+    document = load_document(path, builder.config.corpus)
+    check_unique(document)
+    return document, builder.add(document)
 
 
 def write_report(config: Config, report: Report) -> Path:

@@ -6,42 +6,32 @@ import sqlite3
 from contextlib import closing
 
 from index.config import Config
-from index.publish import DATABASE, VECTORS, current_build, read_manifest
-from index.vectors import Vectors
-from ingest.build import rebuild_reason, signature
-from ingest.corpus import file_hashes, scan_corpus
+from index.publish import DATABASE, current_build
+from ingest.build import Previous, Report, plan, rebuild_reason, signature
+
+PROBLEMS = {
+    "added": "not in the index; run: python -m ingest",
+    "updated": "changed since it was indexed; run: python -m ingest",
+    "removed": "indexed but no longer in the corpus; run: python -m ingest",
+}
 
 
 def check_index(config: Config) -> list[str]:
     """Every problem found, one line each; an empty list means the index is sound and up to date."""
-    folder = current_build(config.index)
-    manifest = read_manifest(folder)
-    expected = manifest.get("documents", {})
-    failed = manifest.get("failed", {})
-    reason = rebuild_reason(manifest, signature(config))
+    previous = Previous(current_build(config.index))
+    reason = rebuild_reason(previous.manifest, signature(config))
     if reason:
         return [f"index: built with different settings ({reason}); run: python -m ingest"]
-    problems = []
-    paths, _ = scan_corpus(config.corpus)
-    seen: set[str] = set()
-    for path in paths:
-        relative = path.relative_to(config.corpus).as_posix()
-        content, fingerprint = file_hashes(path)
-        if relative in failed:
-            problems.append(f"{relative}: failed to ingest ({failed[relative]['reason']})")
-        elif relative in expected:
-            if expected[relative]["fingerprint"] != fingerprint:
-                problems.append(f"{relative}: changed since it was indexed; run: python -m ingest")
-        elif content not in seen:
-            problems.append(f"{relative}: not in the index; run: python -m ingest")
-        seen.add(content)
-    corpus = {p.relative_to(config.corpus).as_posix() for p in paths}
-    problems += [f"{relative}: indexed but no longer in the corpus; run: python -m ingest"
-                 for relative in sorted(set(expected) - corpus)]
-    with closing(sqlite3.connect(folder / DATABASE)) as db:
+    report = Report()
+    planned = [entry for _, entry in plan(config, report, previous)]  # what an ingest would do now
+    problems = [f"{entry.path}: {PROBLEMS[entry.status]}" for entry in planned + report.files
+                if entry.status in PROBLEMS]
+    problems += [f"{entry.path}: failed to ingest ({entry.reason})" for entry in planned if entry.status == "failed"]
+    expected = previous.manifest["documents"]
+    with closing(sqlite3.connect(previous.folder / DATABASE)) as db:
         problems += check_database(db, expected)
         passage_ids = {row[0] for row in db.execute("SELECT id FROM passages")}
-    vector_ids = Vectors(folder / VECTORS).ids()
+    vector_ids = previous.vectors.ids()
     if len(vector_ids) != len(passage_ids) or set(vector_ids) != passage_ids:
         problems.append(f"index: {len(vector_ids)} vectors for {len(passage_ids)} passages, or their ids differ; "
                         "run: python -m ingest --rebuild")

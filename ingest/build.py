@@ -185,14 +185,13 @@ class Builder:
         self.keep(document, passages, vectors)
         return passages
 
-    def manifest(self, failed: list[DocumentReport]) -> dict:
+    def manifest(self, failed: list[DocumentReport], dimensions: int) -> dict:
         """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
         made_with = signature(self.config)
         per_document = Counter(p.document_id for p in self.passages)
         return {
             **made_with,
-            "model": {**made_with["model"], "dimensions": self.model().dimensions,
-                      "max_tokens": self.model().max_tokens},
+            "model": {**made_with["model"], "dimensions": dimensions},
             "libraries": {name: version(name) for name in LIBRARIES} | {
                 "python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
             "corpus": {"documents": len(self.documents), "passages": len(self.passages),
@@ -206,7 +205,8 @@ class Builder:
     def write(self, failed: list[DocumentReport]) -> Path:
         """Write and publish the build."""
         vectors = np.concatenate(self.vectors).astype(np.float32)
-        return write_build(self.config.index, self.documents, self.passages, vectors, self.manifest(failed))
+        manifest = self.manifest(failed, vectors.shape[1])
+        return write_build(self.config.index, self.documents, self.passages, vectors, manifest)
 
 
 def plan(config: Config, report: Report, previous: Previous | None) -> list[tuple[Path, DocumentReport]]:

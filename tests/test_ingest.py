@@ -15,7 +15,8 @@ import pytest
 from pypdf import PdfWriter
 
 from index.config import load_config
-from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, rollback
+from index.embedding import load_embedder
+from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, read_manifest, rollback
 from index.search import Searcher
 from index.vectors import Vectors
 from ingest.__main__ import main
@@ -114,6 +115,18 @@ def test_removed_document_is_no_longer_found(small, embedder):
     assert statuses(build_index(config, embedder))["advocacy.txt"] == "removed"
     assert not searcher.search('"independent advocate"', 5, "keyword").hits  # the searcher follows CURRENT
     assert check_index(config) == []
+
+
+def test_a_run_that_only_removes_does_not_load_the_model(small, embedder):
+    config, corpus = small
+    build_index(config, embedder)
+    (corpus / "advocacy.txt").unlink()
+    calls = load_embedder.cache_info()
+    report = build_index(config)  # no embedder given: one would be loaded only if something needs embedding
+    assert report.published and statuses(report)["advocacy.txt"] == "removed"
+    after = load_embedder.cache_info()
+    assert (after.hits, after.misses) == (calls.hits, calls.misses)
+    assert read_manifest(current_build(config.index))["model"]["dimensions"] == 384
 
 
 def test_settings_change_forces_a_full_rebuild(small, embedder, tmp_path):

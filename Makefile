@@ -1,17 +1,25 @@
-# `make run` sets up, builds the index and serves the app; `make test` runs the checks.
+# `make run` sets up, builds the index and serves the app; `make check` is the fast tier; `make test` runs everything.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
+FAST := not model and not corpus
 
-.PHONY: setup index run test lint evaluate
+.PHONY: setup setup-dev index run lint check test evaluate lock
 
-$(VENV)/.installed: requirements.txt
+# The runtime lock for serving; the dev lock adds test, lint and benchmark tools to the same pins.
+$(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
 	touch $@
 
-setup: $(VENV)/.installed
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.runtime
+
+setup-dev: $(VENV)/.dev
 
 # Exit status 1 means some files failed and the rest were published: still serve.
 index: setup
@@ -20,13 +28,26 @@ index: setup
 run: index
 	$(PY) -m search_app
 
-lint: setup
+lint: setup-dev
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
-# The ranking regression check on the whole corpus, then unit, integration and end-to-end tests.
-test: lint index
+# Fast tier: lint and every test that needs neither the real model nor the full-corpus index.
+check: lint
+	$(PY) -m pytest -m "$(FAST)"
+
+# Everything: the fast tier, the full-corpus index, the ranking regression check, then the real-model and
+# full-corpus tests.
+test: check index
 	$(PY) -m evaluation --check
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not ($(FAST))"
 
 evaluate: setup
 	$(PY) -m evaluation
+
+# Re-resolve both locks from pyproject.toml (needs the package registry).
+lock: setup-dev
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links \
+		--extra dev -c requirements.txt -o requirements-dev.txt pyproject.toml

@@ -10,8 +10,9 @@ import pytrec_eval
 
 from index.config import Config
 from index.embedding import Embedder
+from index.manifest import FORMAT, Manifest, ModelInfo, Signature
 from index.models import Document, Page, Passage
-from index.publish import FORMAT, write_build
+from index.publish import write_build
 from index.search import Searcher
 from ingest.chunking import count_tokens
 
@@ -39,10 +40,9 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
         documents.append(Document(id=row["_id"], path=f"{row['_id']}.txt", title=row.get("title", ""), text=text,
                                   pages=[Page(1, 0, len(text), "1")]))
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
-    vectors = embedder.encode([p.text for p in passages], progress=True)
-    write_build(config.index, documents, passages, vectors, {
-        "format": FORMAT, "model": {"name": embedder.name, "sha256": embedder.sha256, "dimensions": embedder.dimensions},
-        "corpus": {"documents": len(documents)}})
+    vectors = embedder.encode([p.text for p in passages], config.batch_size)
+    signature = Signature(FORMAT, ModelInfo(embedder.name, embedder.sha256))
+    write_build(config.index, documents, passages, vectors, Manifest(signature, embedder.dimensions))
 
 
 def run_beir(searcher: Searcher, queries: dict[str, str], mode: str, k: int = 100) -> dict[str, dict[str, float]]:

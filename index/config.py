@@ -13,7 +13,7 @@ DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config.toml"
 # (section, key): (default, help). Paths are relative to the config file's folder.
 SETTINGS: dict[tuple[str, str], tuple[object, str]] = {
     ("paths", "corpus"): ("corpus", "folder of source documents (PDF, HTML, text)"),
-    ("paths", "index"): ("index/data", "folder holding built indexes and the CURRENT pointer"),
+    ("paths", "index"): ("data", "folder holding built indexes, their reports and the CURRENT pointer"),
     ("model", "sha256"): (
         "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
         "expected sha256 of the embedding model's model.safetensors",

@@ -38,7 +38,7 @@ def file_sha256(path: Path) -> str:
 class Embedder:
     """Encodes passages and queries into normalised vectors."""
 
-    def __init__(self, expected_sha256: str, batch_size: int = 32):
+    def __init__(self, expected_sha256: str):
         folder = model_dir()
         weights = folder / WEIGHTS_FILE
         if not weights.is_file():
@@ -50,7 +50,6 @@ class Embedder:
         from sentence_transformers import SentenceTransformer
 
         self.model = SentenceTransformer(str(folder), device="cpu")
-        self.batch_size = batch_size
         self.name = MODEL_NAME
         self.sha256 = actual
         self.dimensions = self.model.get_embedding_dimension()
@@ -64,16 +63,15 @@ class Embedder:
         """Whether the model reads `text` whole, without truncation."""
         return self.count_tokens(text) <= self.max_tokens
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Normalised float32 vectors, one row per text."""
         vectors = self.model.encode(
-            texts, batch_size=self.batch_size, normalize_embeddings=True,
-            show_progress_bar=progress, convert_to_numpy=True,
+            texts, batch_size=batch_size, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dimensions)
 
 
-@lru_cache(maxsize=2)
-def load_embedder(expected_sha256: str, batch_size: int = 32) -> Embedder:
+@lru_cache(maxsize=1)
+def load_embedder(expected_sha256: str) -> Embedder:
     """One shared Embedder per process: loading the model takes seconds."""
-    return Embedder(expected_sha256, batch_size)
+    return Embedder(expected_sha256)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import json
 import os
 import shutil
 import time
@@ -12,15 +11,15 @@ from pathlib import Path
 
 import numpy as np
 
+from index.manifest import MANIFEST, Manifest
 from index.models import Document, Passage
 from index.store import write_index
 from index.vectors import write_vectors
 
-FORMAT = 2  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
+LEGACY = Path("index") / "data"  # where indexes were kept, inside the code, before [paths] index = "data"
 BUILDS = "builds"
 CURRENT = "CURRENT"
 LOCK = "ingest.lock"
-MANIFEST = "manifest.json"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
 
@@ -46,14 +45,13 @@ def new_build(root: Path) -> Path:
             continue
 
 
-def write_manifest(folder: Path, manifest: dict) -> None:
-    """Write manifest.json, the build's description, last of all its files."""
-    (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
-
-
-def read_manifest(folder: Path) -> dict:
-    """The manifest of a build folder."""
-    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+def sync_path(path: Path) -> None:
+    """Flush a file's, or a folder's, contents and entries to disk."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def published_version(root: Path) -> str:
@@ -65,8 +63,12 @@ def published_version(root: Path) -> str:
 def switch(root: Path, version: str) -> None:
     """Point CURRENT at a build atomically: a reader sees the old build or the new one, never neither."""
     pointer = root / f"{CURRENT}.tmp"
-    pointer.write_text(version, encoding="utf-8")
+    with pointer.open("w", encoding="utf-8") as handle:
+        handle.write(version)
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(pointer, root / CURRENT)
+    sync_path(root)
 
 
 def publish(root: Path, folder: Path) -> None:
@@ -93,15 +95,18 @@ def rollback(root: Path) -> tuple[str, str]:
 
 
 def write_build(root: Path, documents: list[Document], passages: list[Passage], vectors: np.ndarray,
-                manifest: dict) -> Path:
-    """Write a whole build (SQLite, FAISS, manifest last) into a new folder and publish it.
+                manifest: Manifest) -> Path:
+    """Write a whole build (SQLite, FAISS, manifest last) into a new folder, flush it to disk and publish it.
 
     A failure removes the half-written folder and leaves the published index as it was."""
     folder = new_build(root)
     try:
         write_index(folder / DATABASE, documents, passages)
         write_vectors(folder / VECTORS, [p.id for p in passages], vectors)
-        write_manifest(folder, manifest)
+        for path in (folder / DATABASE, folder / VECTORS):
+            sync_path(path)
+        manifest.write(folder)
+        sync_path(folder)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
@@ -120,12 +125,6 @@ def current_build(root: Path) -> Path:
     return folder
 
 
-def check_format(folder: Path, manifest: dict) -> None:
-    """Refuse to open a build made by an older version of this software."""
-    if manifest.get("format") != FORMAT:
-        raise IndexNotFound(f"{folder}: the index was built by an older version; run: python -m ingest")
-
-
 @contextmanager
 def ingest_lock(root: Path):
     """Hold the ingest lock for `root`, or raise IngestLocked at once if another ingest has it."""
@@ -136,3 +135,21 @@ def ingest_lock(root: Path):
         except BlockingIOError as error:
             raise IngestLocked(f"{root}: another ingest is running; wait for it to finish") from error
         yield
+
+
+def move_legacy_index(root: Path, base: Path) -> str:
+    """Move an index left at the old place (index/data beside the config file) to `root`; say what was done.
+
+    Returns "" when there is nothing to move; raises IndexNotFound when both places hold an index."""
+    legacy = (base / LEGACY).resolve()
+    if legacy == root.resolve() or not (legacy / CURRENT).is_file():
+        return ""
+    if (root / CURRENT).is_file():
+        raise IndexNotFound(f"{legacy}: an old index is left beside the new one in {root}; delete {legacy}")
+    if root.exists() and any(root.iterdir()):
+        raise IndexNotFound(f"{legacy}: an index is there, the old place; move it to {root} by hand, or delete it")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    if root.exists():
+        root.rmdir()
+    shutil.move(legacy, root)
+    return f"Moved the index from {legacy} to {root} (indexes are now kept outside the code)"

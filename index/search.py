@@ -5,16 +5,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
+from index.build import Build
 from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.fusion import fuse_convex
+from index.manifest import Manifest
 from index.models import Document, Hit
-from index.publish import DATABASE, VECTORS, check_format, current_build, read_manifest
+from index.publish import current_build
 from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
-from index.store import Store
-from index.vectors import Vectors
 
 MODES = ("hybrid", "keyword", "semantic")
 
@@ -33,18 +32,6 @@ class Results:
     version: str
 
 
-class LoadedIndex:
-    """One published build, opened: its manifest, SQLite store and FAISS vectors."""
-
-    def __init__(self, folder: Path):
-        self.folder = folder
-        self.version = folder.name
-        self.manifest = read_manifest(folder)
-        check_format(folder, self.manifest)
-        self.store = Store(folder / DATABASE)
-        self.vectors = Vectors(folder / VECTORS)
-
-
 class Searcher:
     """Searches the published index; picks up a newly published index on the next call."""
 
@@ -52,23 +39,23 @@ class Searcher:
         self.config = config
         self.embedder = embedder
         self.lock = threading.Lock()
-        self.loaded: LoadedIndex | None = None
+        self.loaded: Build | None = None
         self.current()
 
-    def current(self) -> LoadedIndex:
+    def current(self) -> Build:
         """The published index, reopened when CURRENT has moved to a new build."""
         folder = current_build(self.config.index)
         with self.lock:
             if self.loaded is None or self.loaded.folder != folder:
-                self.loaded = LoadedIndex(folder)
+                self.loaded = Build(folder).check_format()
                 self.check_model(self.loaded.manifest)
             return self.loaded
 
-    def check_model(self, manifest: dict) -> None:
+    def check_model(self, manifest: Manifest) -> None:
         """Load the embedding model the index was built with; refuse a different one."""
-        wanted = manifest["model"]["sha256"]
+        wanted = manifest.signature.model.sha256
         if self.embedder is None:
-            self.embedder = load_embedder(wanted, self.config.batch_size)
+            self.embedder = load_embedder(wanted)
         if self.embedder.sha256 != wanted:
             raise RuntimeError(f"index was built with model {wanted[:12]}, loaded {self.embedder.sha256[:12]}; "
                                "run: python -m ingest --rebuild")
@@ -95,14 +82,14 @@ class Searcher:
             ranked = [(i, score, (mode,)) for i, score in rankings[mode]]
         return Results(query, mode, self.hits(index, ranked[:k]), index.version)
 
-    def keyword(self, index: LoadedIndex, query: Query, depth: int) -> list[tuple[int, float]]:
+    def keyword(self, index: Build, query: Query, depth: int) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""
         try:
             return index.store.match(escape_fts(query), depth)
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 
-    def semantic(self, index: LoadedIndex, query: Query, depth: int) -> list[tuple[int, float]]:
+    def semantic(self, index: Build, query: Query, depth: int) -> list[tuple[int, float]]:
         """Nearest passages by cosine similarity; with quoted phrases, only passages containing them."""
         vector = self.embedder.encode([query.text])[0]
         phrases = phrase_filter(query)
@@ -111,7 +98,7 @@ class Searcher:
         allowed = {i for i, _ in index.store.match(phrases, len(index.vectors))}
         return [pair for pair in index.vectors.search(vector, len(index.vectors)) if pair[0] in allowed][:depth]
 
-    def hits(self, index: LoadedIndex, ranked: list[tuple[int, float, tuple[str, ...]]]) -> list[Hit]:
+    def hits(self, index: Build, ranked: list[tuple[int, float, tuple[str, ...]]]) -> list[Hit]:
         """Ranked ids as Hits with their passages and documents."""
         passages = index.store.passages([i for i, _, _ in ranked])
         return [Hit(passages[i], index.store.documents[passages[i].document_id], round(score, 6), rank, sources)

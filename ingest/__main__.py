@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tqdm import tqdm
+
 from index.config import ENV_VAR, load_config
-from index.publish import IndexNotFound, IngestLocked, rollback
-from ingest.build import Report, build_index, write_report
+from index.publish import IndexNotFound, IngestLocked, move_legacy_index, rollback
+from ingest.build import Progress, build_index
 from ingest.check import check_index
 from ingest.corpus import LOADERS
+from ingest.report import CHANGES, Report, Status, write_report
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -37,26 +40,53 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def describe(entry) -> str:
+    """One line for a file the run changed or failed."""
+    done = entry.reason if entry.status == Status.FAILED else \
+        f"{entry.pages} pages, {entry.passages} passages, {entry.seconds} s"
+    return f"{entry.status} {entry.path}: {done}"
+
+
+class ProgressView:
+    """Progress on stderr: a bar with an ETA on a terminal, one line per changed file otherwise."""
+
+    def __init__(self, stream=None):
+        self.stream, self.bar = stream or sys.stderr, None
+
+    def __call__(self, event: Progress) -> None:
+        changed = event.entry.status != Status.UNCHANGED
+        if not self.stream.isatty():
+            if changed:
+                print(f"[{event.number}/{event.total}] {describe(event.entry)}", file=self.stream, flush=True)
+            return
+        if self.bar is None:
+            self.bar = tqdm(total=event.total, unit="file", file=self.stream, dynamic_ncols=True)
+        if changed:
+            self.bar.write(describe(event.entry), file=self.stream)
+        self.bar.update(1)
+        if event.number == event.total:
+            self.bar.close()
+
+
 def print_report(report: Report) -> None:
     """The readable summary on the terminal; unchanged documents are counted, not listed."""
     verb = "would be " if report.dry_run else ""
     if report.rebuild:
         print(f"Full rebuild: {report.rebuild}")
     for entry in report.files:
-        if entry.status in ("added", "updated", "removed"):
+        if entry.status in CHANGES:
             print(f"{verb}{entry.status.upper():8} {entry.path}"
-                  + ("" if report.dry_run or entry.status == "removed" else
+                  + ("" if report.dry_run or entry.status == Status.REMOVED else
                      f": {entry.pages} pages, {entry.passages} passages, {entry.seconds} s"))
-        elif entry.status == "failed":
+        elif entry.status == Status.FAILED:
             print(f"FAILED   {entry.path}: {entry.reason}"
                   + ("; its previously indexed version is kept" if entry.kept else ""))
-        elif entry.status == "duplicate":
+        elif entry.status == Status.DUPLICATE:
             print(f"DUPLICATE {entry.path}: {entry.reason}; skipped")
     for path in report.ignored:
         print(f"IGNORED  {path}: not a supported format ({', '.join(LOADERS)})")
     t = report.totals()
-    counts = ", ".join(f"{t[s]} {s}" for s in ("added", "updated", "unchanged", "removed", "failed", "duplicate")
-                       if t[s])
+    counts = ", ".join(f"{t[s]} {s}" for s in Status if t[s])
     if report.dry_run:
         print(f"Dry run: {counts or 'no documents'}; nothing was changed")
     elif not report.published:
@@ -73,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         config = load_config(args.config)
+        moved = move_legacy_index(config.index, config.source.parent)
+        if moved:
+            print(moved)
         if args.rollback:
             before, after = rollback(config.index)
             print(f"Rolled back: published index {after} (was {before})")
@@ -83,9 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(line)
             print(f"{len(problems)} problems found" if problems else "Index is sound and up to date with the corpus")
             return 1 if problems else 0
-        report = build_index(config, rebuild=args.rebuild, dry_run=args.dry_run)
+        report = build_index(config, rebuild=args.rebuild, dry_run=args.dry_run, progress=ProgressView())
         if not args.dry_run:
-            write_report(config, report)
+            write_report(config.index, report)
     except (FileNotFoundError, ValueError, RuntimeError, IngestLocked, IndexNotFound) as error:
         print(f"ingest: {error}", file=sys.stderr)
         return 2

@@ -5,29 +5,32 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
+from index.build import Build
 from index.config import Config
-from index.publish import DATABASE, current_build
-from ingest.build import Previous, Report, plan, rebuild_reason, signature
+from index.manifest import DocumentEntry
+from index.publish import DATABASE
+from ingest.plan import plan, why_rebuild
+from ingest.report import Report, Status
 
 PROBLEMS = {
-    "added": "not in the index; run: python -m ingest",
-    "updated": "changed since it was indexed; run: python -m ingest",
-    "removed": "indexed but no longer in the corpus; run: python -m ingest",
+    Status.ADDED: "not in the index; run: python -m ingest",
+    Status.UPDATED: "changed since it was indexed; run: python -m ingest",
+    Status.REMOVED: "indexed but no longer in the corpus; run: python -m ingest",
 }
 
 
 def check_index(config: Config) -> list[str]:
     """Every problem found, one line each; an empty list means the index is sound and up to date."""
-    previous = Previous(current_build(config.index))
-    reason = rebuild_reason(previous.manifest, signature(config))
+    previous = Build.current(config.index)
+    reason = why_rebuild(config, previous, forced=False)
     if reason:
         return [f"index: built with different settings ({reason}); run: python -m ingest"]
     report = Report()
     planned = [entry for _, entry in plan(config, report, previous)]  # what an ingest would do now
     problems = [f"{entry.path}: {PROBLEMS[entry.status]}" for entry in planned + report.files
                 if entry.status in PROBLEMS]
-    problems += [f"{entry.path}: failed to ingest ({entry.reason})" for entry in planned if entry.status == "failed"]
-    expected = previous.manifest["documents"]
+    problems += [f"{entry.path}: failed to ingest ({entry.reason})" for entry in planned if entry.status == Status.FAILED]
+    expected = previous.manifest.documents
     with closing(sqlite3.connect(previous.folder / DATABASE)) as db:
         problems += check_database(db, expected)
         passage_ids = {row[0] for row in db.execute("SELECT id FROM passages")}
@@ -38,7 +41,7 @@ def check_index(config: Config) -> list[str]:
     return problems
 
 
-def check_database(db: sqlite3.Connection, expected: dict[str, dict]) -> list[str]:
+def check_database(db: sqlite3.Connection, expected: dict[str, DocumentEntry]) -> list[str]:
     """SQLite and FTS5 integrity, and passage counts per document against the manifest."""
     problems = []
     if db.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
@@ -55,9 +58,9 @@ def check_database(db: sqlite3.Connection, expected: dict[str, dict]) -> list[st
     counts = dict(db.execute("SELECT d.path, count(p.id) FROM documents d LEFT JOIN passages p "
                              "ON p.document_id = d.id GROUP BY d.id"))
     for relative, entry in expected.items():
-        if counts.get(relative) != entry["passages"]:
+        if counts.get(relative) != entry.passages:
             problems.append(f"{relative}: {counts.get(relative, 0)} passages in the index, "
-                            f"{entry['passages']} expected; run: python -m ingest --rebuild")
+                            f"{entry.passages} expected; run: python -m ingest --rebuild")
     problems += [f"{relative}: in the index but not in its manifest; run: python -m ingest --rebuild"
                  for relative in sorted(set(counts) - set(expected))]
     return problems

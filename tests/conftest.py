@@ -1,4 +1,8 @@
-"""Shared fixtures: a small real corpus (PDF, HTML, text, Markdown), indexed once per session with the real model."""
+"""Shared fixtures: a small real corpus (PDF, HTML, text, Markdown), indexed once per session with the real model
+(`built`, `searcher`) and once with the hashing test double (`fake_built`, `fake_searcher`).
+
+Tests that use the real model (any test depending on the `embedder` fixture) are marked `model` automatically;
+`make check` runs the rest."""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from index.config import load_config
 from index.embedding import load_embedder
 from index.search import Searcher
 from ingest.build import build_index
+from tests.doubles import HashingEmbedder
 from tests.pdfgen import make_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,11 +38,25 @@ GENERATED_PAGES = [
 ]
 
 
+FAKE_MODEL = f'[model]\nsha256 = "{HashingEmbedder.sha256}"\n'  # config for the test double: the real model refuses it
+
+
 def write_config(folder: Path, corpus: Path, index: Path, extra: str = "") -> Path:
     """A config file for a test corpus and index folder."""
     path = folder / "config.toml"
     path.write_text(f'[paths]\ncorpus = "{corpus}"\nindex = "{index}"\n{extra}', encoding="utf-8")
     return path
+
+
+def fake_config(folder: Path, corpus: Path, extra: str = ""):
+    """Settings for a test corpus indexed with the hashing test double, index in folder/index."""
+    return load_config(write_config(folder, corpus, folder / "index", FAKE_MODEL + extra))
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "embedder" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.model)
 
 
 def make_corpus(folder: Path) -> Path:
@@ -54,7 +73,28 @@ def make_corpus(folder: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def embedder():
+    """The real all-MiniLM-L6-v2 model (loaded once per test process)."""
     return load_embedder(load_config().sha256)
+
+
+@pytest.fixture(scope="session")
+def fake_embedder():
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def fake_model(monkeypatch, fake_embedder):
+    """Code that loads the model by itself (the CLI, the app) gets the test double; returns the calls made."""
+    calls = []
+
+    def load(sha256):
+        calls.append(sha256)
+        assert sha256 == fake_embedder.sha256, "a fast-tier test tried to load the real model"
+        return fake_embedder
+
+    monkeypatch.setattr("ingest.builder.load_embedder", load)
+    monkeypatch.setattr("index.search.load_embedder", load)
+    return calls
 
 
 @pytest.fixture(scope="session")
@@ -68,3 +108,16 @@ def built(tmp_path_factory, embedder):
 @pytest.fixture(scope="session")
 def searcher(built, embedder):
     return Searcher(built[0], embedder)
+
+
+@pytest.fixture(scope="session")
+def fake_built(tmp_path_factory, fake_embedder):
+    """(config, report) of the fixture corpus indexed once with the hashing test double."""
+    folder = tmp_path_factory.mktemp("fake-built")
+    config = fake_config(folder, make_corpus(folder))
+    return config, build_index(config, fake_embedder)
+
+
+@pytest.fixture(scope="session")
+def fake_searcher(fake_built, fake_embedder):
+    return Searcher(fake_built[0], fake_embedder)

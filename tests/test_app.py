@@ -1,4 +1,4 @@
-"""The web app through Flask's test client, on the session's real index."""
+"""The web app through Flask's test client, on the fixture corpus indexed with the hashing test double."""
 
 import pytest
 
@@ -6,8 +6,8 @@ from search_app import create_app
 
 
 @pytest.fixture(scope="module")
-def client(built, searcher):
-    app = create_app({"CONFIG_FILE": str(built[0].source), "TESTING": True}, searcher=searcher)
+def client(fake_built, fake_searcher):
+    app = create_app({"CONFIG_FILE": str(fake_built[0].source), "TESTING": True}, searcher=fake_searcher)
     return app.test_client()
 
 
@@ -80,9 +80,9 @@ def test_document_page_marks_the_linked_passage_and_links_the_pdf(client):
     assert original.status_code == 200 and original.data.startswith(b"%PDF")
 
 
-def test_catalogue_and_health(client, built):
+def test_catalogue_and_health(client, fake_built):
     catalogue = client.get("/api/documents").get_json()
-    assert catalogue["count"] == built[1].totals()["documents"]
+    assert catalogue["count"] == fake_built[1].totals()["documents"]
     assert {"id", "title", "publisher", "date", "kind", "source", "url"} <= set(catalogue["documents"][0])
     health = client.get("/healthz").get_json()
-    assert health["status"] == "ok" and health["passages"] == built[1].totals()["passages"]
+    assert health["status"] == "ok" and health["passages"] == fake_built[1].totals()["passages"]

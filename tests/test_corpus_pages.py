@@ -25,7 +25,7 @@ def sample() -> list[tuple[str, int, str]]:
     try:
         folder = current_build(config.index)
     except IndexNotFound:
-        pytest.skip("the corpus index is not built; run: python -m ingest (make test does)")
+        pytest.fail("the corpus index is not built; run: make index (make test does)")
     with sqlite3.connect(folder / DATABASE) as db:
         rows = db.execute("SELECT d.path, p.page, p.text FROM passages p JOIN documents d ON d.id = p.document_id "
                           "WHERE d.path LIKE '%.pdf' ORDER BY d.path, p.start").fetchall()
@@ -39,6 +39,7 @@ def sample() -> list[tuple[str, int, str]]:
     return [(str(config.corpus / path), page, text) for path, page, text in picked]
 
 
+@pytest.mark.corpus
 def test_sampled_passages_are_on_their_reported_page():
     picked = sample()
     assert len({path for path, _, _ in picked}) >= 70  # the 75 PDFs of the corpus

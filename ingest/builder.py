@@ -1,0 +1,88 @@
+"""Collecting the documents, passages and vectors of a new build, then writing and publishing it."""
+
+from __future__ import annotations
+
+import platform
+import sqlite3
+import time
+from collections import Counter
+from importlib.metadata import version
+from pathlib import Path
+
+import numpy as np
+
+from index.config import Config
+from index.embedding import Embedder, load_embedder
+from index.manifest import DocumentEntry, FailedEntry, Manifest
+from index.models import Document, Passage
+from index.publish import write_build
+from ingest.chunking import Settings, chunk_document
+from ingest.errors import LoadError
+from ingest.plan import LIBRARIES, signature
+from ingest.report import DocumentReport
+
+CONTEXT_RESERVE = 48  # model tokens kept free in each passage for the title and heading prepended when embedding
+
+
+def embedding_text(document: Document, passage: Passage, embedder: Embedder) -> str:
+    """What the model reads for a passage: its document title and heading as context, then its text."""
+    for context in (f"{document.title}. {passage.section}", document.title, ""):
+        text = f"{context}\n{passage.text}" if context else passage.text
+        if embedder.fits(text):
+            return text
+    raise ValueError(f"{document.path}: passage at {passage.start} is longer than the model reads")
+
+
+class Builder:
+    """Collects the documents, passages and vectors of a new build."""
+
+    def __init__(self, config: Config, embedder: Embedder | None, next_id: int):
+        self.config, self.embedder, self.next_id = config, embedder, next_id
+        self.documents: list[Document] = []
+        self.passages: list[Passage] = []
+        self.vectors: list[np.ndarray] = []
+
+    def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray) -> None:
+        self.documents.append(document)
+        self.passages += passages
+        self.vectors.append(vectors)
+
+    def model(self) -> Embedder:
+        """The embedding model, loaded on first use (a run that only reuses and removes may not need it)."""
+        if self.embedder is None:
+            self.embedder = load_embedder(self.config.sha256)
+        return self.embedder
+
+    def add(self, document: Document) -> list[Passage]:
+        """Chunk and embed a newly extracted document; its passages get new ids."""
+        embedder = self.model()
+        budget = embedder.max_tokens - CONTEXT_RESERVE
+        settings = Settings(self.config.max_tokens, self.config.overlap_tokens,
+                            lambda text: embedder.count_tokens(text) <= budget)
+        passages = [Passage(**{**p.__dict__, "id": self.next_id + i})
+                    for i, p in enumerate(chunk_document(document, settings))]
+        if not passages:
+            raise LoadError(Path(document.path), "no text left to index once page furniture was removed",
+                            "check the file is the full document")
+        self.next_id += len(passages)
+        texts = [embedding_text(document, p, embedder) for p in passages]
+        self.keep(document, passages, embedder.encode(texts, self.config.batch_size))
+        return passages
+
+    def manifest(self, failed: list[DocumentReport], dimensions: int) -> Manifest:
+        """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
+        per_document = Counter(p.document_id for p in self.passages)
+        return Manifest(
+            signature(self.config), dimensions,
+            {d.path: DocumentEntry(d.id, d.fingerprint, len(d.pages), per_document[d.id]) for d in self.documents},
+            {f.path: FailedEntry(f.fingerprint, f.reason) for f in failed},
+            {name: version(name) for name in LIBRARIES} | {"python": platform.python_version(),
+                                                           "sqlite": sqlite3.sqlite_version},
+            time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        )
+
+    def write(self, failed: list[DocumentReport]) -> Path:
+        """Write and publish the build."""
+        vectors = np.concatenate(self.vectors).astype(np.float32)
+        return write_build(self.config.index, self.documents, self.passages, vectors,
+                           self.manifest(failed, vectors.shape[1]))

@@ -1,0 +1,62 @@
+"""What an ingest has to do: which files are new, changed, unchanged, removed or duplicates, and whether the
+published build can be reused at all."""
+
+from __future__ import annotations
+
+from importlib.metadata import version
+from pathlib import Path
+
+from index.build import Build
+from index.config import Config
+from index.embedding import MODEL_NAME
+from index.manifest import FORMAT, Chunking, ModelInfo, Signature, rebuild_reason
+from ingest.chunking import ENCODING
+from ingest.corpus import file_hashes, scan_corpus
+from ingest.report import DocumentReport, Report, Status
+
+CONTEXT = "title. section"  # what is prepended to a passage when it is embedded
+LIBRARIES = ("sentence-transformers", "transformers", "torch", "faiss-cpu", "pypdf", "beautifulsoup4", "tiktoken")
+
+
+def signature(config: Config) -> Signature:
+    """How a build made now with `config` would be made."""
+    return Signature(FORMAT, ModelInfo(MODEL_NAME, config.sha256, CONTEXT),
+                     Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
+                     {name: version(name).split(".")[0] for name in LIBRARIES})
+
+
+def why_rebuild(config: Config, previous: Build | None, forced: bool) -> str:
+    """Why every document must be extracted and embedded again, or "" when the published build can be reused."""
+    if forced:
+        return "--rebuild was given"
+    if previous is None:
+        return "no index has been published yet"
+    return rebuild_reason(previous.manifest.signature, signature(config))
+
+
+def plan(config: Config, report: Report, previous: Build | None) -> list[tuple[Path, DocumentReport]]:
+    """Each corpus file with its status before extraction: added, updated, unchanged, or failed when it
+    failed before and has not changed since. Duplicates and removed files go straight into the report."""
+    paths, ignored = scan_corpus(config.corpus)
+    report.ignored = [p.relative_to(config.corpus).as_posix() for p in ignored]
+    stored = previous.manifest.fingerprints if previous else {}
+    failed_before = previous.manifest.failed if previous and not report.rebuild else {}
+    planned, seen = [], {}
+    for path in paths:
+        relative = path.relative_to(config.corpus).as_posix()
+        content, fingerprint = file_hashes(path)
+        if content in seen:
+            report.files.append(DocumentReport(relative, Status.DUPLICATE, fingerprint=fingerprint,
+                                               reason=f"same content as {seen[content]}; delete one copy"))
+            continue
+        seen[content] = relative
+        entry = DocumentReport(relative, Status.UPDATED if relative in stored else Status.ADDED,
+                               fingerprint=fingerprint)
+        if relative in failed_before and failed_before[relative].fingerprint == fingerprint:
+            entry.status, entry.reason = Status.FAILED, failed_before[relative].reason
+        elif stored.get(relative) == fingerprint and not report.rebuild:
+            entry.status = Status.UNCHANGED
+        planned.append((path, entry))
+    present = {entry.path for _, entry in planned} | {f.path for f in report.files}
+    report.files += [DocumentReport(relative, Status.REMOVED) for relative in sorted(set(stored) - present)]
+    return planned

@@ -28,17 +28,24 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--beir", metavar="DIR", type=Path, help="also run a BEIR dataset folder (e.g. SciFact)")
     parser.add_argument("--split", default="test", help="BEIR qrels split (default: test)")
     parser.add_argument("--runs", metavar="DIR", type=Path, help="write TREC run files here")
-    parser.add_argument("--check", action="store_true",
-                        help=f"exit 1 if hybrid success@5 or MRR@10 is more than {TOLERANCE} below the README's numbers")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help=f"exit 1 if hybrid success@5 or MRR@10 is more than {TOLERANCE} below the README's numbers",
+    )
     return parser.parse_args(argv)
 
 
 def corpus_table(rows: list[tuple[str, SetScores]]) -> str:
-    lines = ["| set | mode | success@5 | MRR@10 | recall@10 | page accuracy | queries scored |",
-             "|---|---|---|---|---|---|---|"]
+    lines = [
+        "| set | mode | success@5 | MRR@10 | recall@10 | page accuracy | queries scored |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for name, s in rows:
-        lines.append(f"| {name} | {s.mode} | {s.success_at_5:.3f} | {s.mrr_at_10:.3f} | {s.recall_at_10:.3f} | "
-                     f"{s.page_accuracy:.3f} | {s.scored} (+{s.unscored} unanswerable) |")
+        lines.append(
+            f"| {name} | {s.mode} | {s.success_at_5:.3f} | {s.mrr_at_10:.3f} | {s.recall_at_10:.3f} | "
+            f"{s.page_accuracy:.3f} | {s.scored} (+{s.unscored} unanswerable) |"
+        )
     return "\n".join(lines)
 
 
@@ -92,8 +99,12 @@ def run_beir_benchmark(args, config) -> str:
         beir_config = config.__class__(**{**config.__dict__, "index": Path(tmp)})
         build_beir_index(corpus, beir_config, embedder)
         searcher = Searcher(beir_config, embedder)
-        lines = [f"{args.beir.name} ({args.split}: {len(queries)} queries, {len(corpus)} documents)", "",
-                 "| mode | nDCG@10 | R@100 |", "|---|---|---|"]
+        lines = [
+            f"{args.beir.name} ({args.split}: {len(queries)} queries, {len(corpus)} documents)",
+            "",
+            "| mode | nDCG@10 | R@100 |",
+            "|---|---|---|",
+        ]
         for mode in args.modes:
             scores = score_beir(run_beir(searcher, queries, mode), qrels)
             lines.append(f"| ours, {mode} | {scores['nDCG@10']:.3f} | {scores['R@100']:.3f} |")

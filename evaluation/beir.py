@@ -37,8 +37,15 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
     documents, passages = [], []
     for number, row in enumerate(corpus, start=1):
         text = f"{row.get('title', '')}\n{row['text']}".strip()
-        documents.append(Document(id=row["_id"], path=f"{row['_id']}.txt", title=row.get("title", ""), text=text,
-                                  pages=[Page(1, 0, len(text), "1")]))
+        documents.append(
+            Document(
+                id=row["_id"],
+                path=f"{row['_id']}.txt",
+                title=row.get("title", ""),
+                text=text,
+                pages=[Page(1, 0, len(text), "1")],
+            )
+        )
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
     vectors = embedder.encode([p.text for p in passages], config.batch_size)
     signature = Signature(FORMAT, ModelInfo(embedder.name, embedder.sha256))
@@ -59,5 +66,7 @@ def score_beir(run: dict[str, dict[str, float]], qrels: dict[str, dict[str, int]
     evaluator = pytrec_eval.RelevanceEvaluator(qrels, {"ndcg_cut.10", "recall.100"})
     per_query = evaluator.evaluate(run)
     n = len(qrels)
-    return {"nDCG@10": round(sum(v["ndcg_cut_10"] for v in per_query.values()) / n, 4),
-            "R@100": round(sum(v["recall_100"] for v in per_query.values()) / n, 4)}
+    return {
+        "nDCG@10": round(sum(v["ndcg_cut_10"] for v in per_query.values()) / n, 4),
+        "R@100": round(sum(v["recall_100"] for v in per_query.values()) / n, 4),
+    }

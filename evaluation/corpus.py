@@ -29,19 +29,25 @@ SearchFn = Callable[[str, int, str], list[Returned]]
 
 def local_search(searcher: Searcher) -> SearchFn:
     """The app's own search function, called in process."""
+
     def run(query: str, k: int, mode: str) -> list[Returned]:
-        return [Returned(h.document.id, str(h.passage.id), h.passage.text, h.passage.page, h.score)
-                for h in searcher.search(query, k, mode).hits]
+        return [
+            Returned(h.document.id, str(h.passage.id), h.passage.text, h.passage.page, h.score)
+            for h in searcher.search(query, k, mode).hits
+        ]
+
     return run
 
 
 def http_search(base_url: str) -> SearchFn:
     """The JSON API of a running server."""
+
     def run(query: str, k: int, mode: str) -> list[Returned]:
         params = urllib.parse.urlencode({"q": query, "k": k, "mode": mode})
         with urllib.request.urlopen(f"{base_url.rstrip('/')}/api/search?{params}", timeout=60) as response:
             body = json.load(response)
         return [Returned(r["document"]["id"], r["url"], r["text"], r["page"], r["score"]) for r in body["results"]]
+
     return run
 
 
@@ -58,8 +64,9 @@ class SetScores:
     unscored: int
 
 
-def score_set(queries: list[EvalQuery], search: SearchFn, mode: str, k: int = 10,
-              run: list[tuple[str, Returned, int]] | None = None) -> SetScores:
+def score_set(
+    queries: list[EvalQuery], search: SearchFn, mode: str, k: int = 10, run: list[tuple[str, Returned, int]] | None = None
+) -> SetScores:
     """Success@5, MRR@10, recall@10 and page accuracy; queries without gold are run but not scored."""
     success, rr, recall, pages_right, pages_checked, unscored = [], [], [], 0, 0, 0
     for q in queries:
@@ -79,5 +86,6 @@ def score_set(queries: list[EvalQuery], search: SearchFn, mode: str, k: int = 10
                     pages_checked += 1
                     pages_right += r.page == q.gold[i].page
     accuracy = pages_right / pages_checked if pages_checked else 1.0
-    return SetScores(mode, round(mean(success), 3), round(mean(rr), 3), round(mean(recall), 3),
-                     round(accuracy, 3), len(success), unscored)
+    return SetScores(
+        mode, round(mean(success), 3), round(mean(rr), 3), round(mean(recall), 3), round(accuracy, 3), len(success), unscored
+    )

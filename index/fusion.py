@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 
-def fuse_convex(lists: dict[str, list[tuple[int, float]]], weights: dict[str, float],
-                depth: int) -> list[tuple[int, float, tuple[str, ...]]]:
+def fuse_convex(
+    lists: dict[str, list[tuple[int, float]]], weights: dict[str, float], depth: int
+) -> list[tuple[int, float, tuple[str, ...]]]:
     """A weighted sum of scores, each list's scores divided by its best one (so BM25 and cosine share a scale).
 
     An item missing from a list that was cut at `depth` gets that list's lowest normalised score (it ranked

@@ -78,22 +78,43 @@ class Manifest:
         signature = asdict(self.signature)
         signature["model"]["dimensions"] = self.dimensions
         documents = {path: asdict(entry) for path, entry in self.documents.items()}
-        corpus = {"documents": len(documents), "passages": sum(e.passages for e in self.documents.values()),
-                  "pages": sum(e.pages for e in self.documents.values())}
-        return json.dumps({**signature, "documents": documents, "failed": {p: asdict(e) for p, e in self.failed.items()},
-                           "corpus": corpus, "libraries": self.libraries, "built": self.built}, indent=2, sort_keys=True)
+        corpus = {
+            "documents": len(documents),
+            "passages": sum(e.passages for e in self.documents.values()),
+            "pages": sum(e.pages for e in self.documents.values()),
+        }
+        return json.dumps(
+            {
+                **signature,
+                "documents": documents,
+                "failed": {p: asdict(e) for p, e in self.failed.items()},
+                "corpus": corpus,
+                "libraries": self.libraries,
+                "built": self.built,
+            },
+            indent=2,
+            sort_keys=True,
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Manifest:
         data = json.loads(text)
         model = dict(data.get("model", {}))
         dimensions = model.pop("dimensions", 0)
-        signature = Signature(data.get("format", 0), ModelInfo(**pick(ModelInfo, model)),
-                              Chunking(**pick(Chunking, data.get("chunking", {}))), data.get("library_majors", {}))
-        return cls(signature, dimensions,
-                   {path: DocumentEntry(**e) for path, e in data.get("documents", {}).items()},
-                   {path: FailedEntry(**e) for path, e in data.get("failed", {}).items()},
-                   data.get("libraries", {}), data.get("built", ""))
+        signature = Signature(
+            data.get("format", 0),
+            ModelInfo(**pick(ModelInfo, model)),
+            Chunking(**pick(Chunking, data.get("chunking", {}))),
+            data.get("library_majors", {}),
+        )
+        return cls(
+            signature,
+            dimensions,
+            {path: DocumentEntry(**e) for path, e in data.get("documents", {}).items()},
+            {path: FailedEntry(**e) for path, e in data.get("failed", {}).items()},
+            data.get("libraries", {}),
+            data.get("built", ""),
+        )
 
     def write(self, folder: Path) -> None:
         """Write manifest.json into a build folder, flushed to disk."""
@@ -117,9 +138,11 @@ def rebuild_reason(old: Signature, new: Signature) -> str:
     """Why a build made with `old` cannot be reused under `new`, or "" if it can."""
     if old.format != new.format:
         return "the index format changed"
-    for label, before, after in (("embedding model", asdict(old.model), asdict(new.model)),
-                                 ("chunking settings", asdict(old.chunking), asdict(new.chunking)),
-                                 ("library major versions", old.library_majors, new.library_majors)):
+    for label, before, after in (
+        ("embedding model", asdict(old.model), asdict(new.model)),
+        ("chunking settings", asdict(old.chunking), asdict(new.chunking)),
+        ("library major versions", old.library_majors, new.library_majors),
+    ):
         changes = [f"{key} {before.get(key)} -> {value}" for key, value in after.items() if before.get(key) != value]
         if changes:
             return f"{label} changed ({', '.join(changes)})"

@@ -94,8 +94,9 @@ def rollback(root: Path) -> tuple[str, str]:
     return current, complete[-1]
 
 
-def write_build(root: Path, documents: list[Document], passages: list[Passage], vectors: np.ndarray,
-                manifest: Manifest) -> Path:
+def write_build(
+    root: Path, documents: list[Document], passages: list[Passage], vectors: np.ndarray, manifest: Manifest
+) -> Path:
     """Write a whole build (SQLite, FAISS, manifest last) into a new folder, flush it to disk and publish it.
 
     A failure removes the half-written folder and leaves the published index as it was."""

@@ -6,14 +6,16 @@ import re
 from dataclasses import dataclass
 
 WORD = re.compile(r"\w+(?:['’\-]\w+)*")
-STOPWORDS = frozenset("""
+STOPWORDS = frozenset(
+    """
 a about above after again against all am an and any are as at be because been before being below between both
 but by can could did do does doing down during each few for from further had has have having he her here hers
 him his how i if in into is it its itself just me more most my no nor not of off on once only or other our ours
 out over own said same say says she should so some such than that the their theirs them then there these they
 this those through to too under until up very was we were what when where which while who whom why will with
 would you your yours
-""".split())
+""".split()
+)
 
 
 class QueryError(ValueError):
@@ -43,8 +45,10 @@ def parse_query(text: str, max_chars: int) -> Query:
     terms = tuple(dict.fromkeys(w for w in words if w.lower() not in STOPWORDS))
     if not phrases and not terms:
         if words:
-            raise QueryError("The query has only common words (like 'and', 'the', 'not'): add a more specific "
-                             'word, or put an exact phrase in double quotes.')
+            raise QueryError(
+                "The query has only common words (like 'and', 'the', 'not'): add a more specific "
+                "word, or put an exact phrase in double quotes."
+            )
         raise QueryError("The query has no words to search for: use letters or numbers.")
     return Query(text, terms, phrases)
 

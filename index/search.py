@@ -57,8 +57,10 @@ class Searcher:
         if self.embedder is None:
             self.embedder = load_embedder(wanted)
         if self.embedder.sha256 != wanted:
-            raise RuntimeError(f"index was built with model {wanted[:12]}, loaded {self.embedder.sha256[:12]}; "
-                               "run: python -m ingest --rebuild")
+            raise RuntimeError(
+                f"index was built with model {wanted[:12]}, loaded {self.embedder.sha256[:12]}; "
+                "run: python -m ingest --rebuild"
+            )
 
     def search(self, text: str, k: int | None = None, mode: str = "hybrid") -> Results:
         """Ranked passages for `text`; raises QueryError for input that cannot be searched."""
@@ -101,8 +103,10 @@ class Searcher:
     def hits(self, index: Build, ranked: list[tuple[int, float, tuple[str, ...]]]) -> list[Hit]:
         """Ranked ids as Hits with their passages and documents."""
         passages = index.store.passages([i for i, _, _ in ranked])
-        return [Hit(passages[i], index.store.documents[passages[i].document_id], round(score, 6), rank, sources)
-                for rank, (i, score, sources) in enumerate(ranked, start=1)]
+        return [
+            Hit(passages[i], index.store.documents[passages[i].document_id], round(score, 6), rank, sources)
+            for rank, (i, score, sources) in enumerate(ranked, start=1)
+        ]
 
     def documents(self) -> list[Document]:
         """The catalogue: every document's metadata."""

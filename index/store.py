@@ -37,14 +37,45 @@ def write_index(path: Path, documents: list[Document], passages: list[Passage]) 
     titles = {d.id: d.title for d in documents}
     with closing(sqlite3.connect(path)) as db, db:
         db.executescript(SCHEMA)
-        db.executemany(INSERT_DOCUMENT, [(
-            d.id, d.path, d.title, d.publisher, d.date, d.kind, d.source, d.licence, d.sha256, d.fingerprint, d.text,
-            json.dumps([[p.number, p.start, p.end, p.label] for p in d.pages]),
-            json.dumps([[h.start, h.title] for h in d.headings]),
-        ) for d in documents])
-        db.executemany(INSERT_PASSAGE, [(
-            p.id, p.document_id, p.start, p.end, p.page, p.page_end, p.page_label, p.section, p.tokens, p.text,
-        ) for p in passages])
+        db.executemany(
+            INSERT_DOCUMENT,
+            [
+                (
+                    d.id,
+                    d.path,
+                    d.title,
+                    d.publisher,
+                    d.date,
+                    d.kind,
+                    d.source,
+                    d.licence,
+                    d.sha256,
+                    d.fingerprint,
+                    d.text,
+                    json.dumps([[p.number, p.start, p.end, p.label] for p in d.pages]),
+                    json.dumps([[h.start, h.title] for h in d.headings]),
+                )
+                for d in documents
+            ],
+        )
+        db.executemany(
+            INSERT_PASSAGE,
+            [
+                (
+                    p.id,
+                    p.document_id,
+                    p.start,
+                    p.end,
+                    p.page,
+                    p.page_end,
+                    p.page_label,
+                    p.section,
+                    p.tokens,
+                    p.text,
+                )
+                for p in passages
+            ],
+        )
         db.executemany(INSERT_FTS, [(p.id, p.text, f"{titles[p.document_id]}\n{p.section}") for p in passages])
         db.execute("INSERT INTO passages_fts(passages_fts) VALUES ('optimize')")
 
@@ -75,9 +106,14 @@ class Store:
             raise KeyError(document_id)
         base = self.documents[document_id]
         text, pages, headings = row
-        return Document(**{**base.__dict__, "text": text,
-                           "pages": [Page(*p) for p in json.loads(pages)],
-                           "headings": [Heading(*h) for h in json.loads(headings)]})
+        return Document(
+            **{
+                **base.__dict__,
+                "text": text,
+                "pages": [Page(*p) for p in json.loads(pages)],
+                "headings": [Heading(*h) for h in json.loads(headings)],
+            }
+        )
 
     def passages(self, ids: list[int]) -> dict[int, Passage]:
         """Passages by id."""

@@ -19,31 +19,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m ingest",
         description="Extract, chunk and embed the new and changed documents under [paths] corpus, reuse the "
-                    "unchanged ones, drop the removed ones, then publish a new index in [paths] index. Searches "
-                    "keep using the old index until the new one is complete. A JSON report of each run is "
-                    "written to <index>/reports/.",
+        "unchanged ones, drop the removed ones, then publish a new index in [paths] index. Searches "
+        "keep using the old index until the new one is complete. A JSON report of each run is "
+        "written to <index>/reports/.",
         epilog="Exit status: 0 when every document is indexed (or, with --check, the index is sound and up to "
-               "date), 1 when some files failed (the rest are published) or --check found a problem, 2 when "
-               "nothing could be done (no usable corpus, another ingest running, nothing to roll back to).",
+        "date), 1 when some files failed (the rest are published) or --check found a problem, 2 when "
+        "nothing could be done (no usable corpus, another ingest running, nothing to roll back to).",
     )
     parser.add_argument("--config", metavar="FILE", help=f"settings file (default: ${ENV_VAR} or config.toml)")
     action = parser.add_mutually_exclusive_group()
-    action.add_argument("--rebuild", action="store_true",
-                        help="re-extract and re-embed every document instead of reusing unchanged ones")
-    action.add_argument("--dry-run", action="store_true",
-                        help="list what would be added, updated and removed; change nothing")
-    action.add_argument("--check", action="store_true",
-                        help="verify the published index against the corpus (documents, passage counts, "
-                             "vectors, full-text index); exit 1 on any mismatch")
-    action.add_argument("--rollback", action="store_true",
-                        help="publish again the build that the current one replaced")
+    action.add_argument(
+        "--rebuild", action="store_true", help="re-extract and re-embed every document instead of reusing unchanged ones"
+    )
+    action.add_argument(
+        "--dry-run", action="store_true", help="list what would be added, updated and removed; change nothing"
+    )
+    action.add_argument(
+        "--check",
+        action="store_true",
+        help="verify the published index against the corpus (documents, passage counts, "
+        "vectors, full-text index); exit 1 on any mismatch",
+    )
+    action.add_argument("--rollback", action="store_true", help="publish again the build that the current one replaced")
     return parser.parse_args(argv)
 
 
 def describe(entry) -> str:
     """One line for a file the run changed or failed."""
-    done = entry.reason if entry.status == Status.FAILED else \
-        f"{entry.pages} pages, {entry.passages} passages, {entry.seconds} s"
+    done = (
+        entry.reason
+        if entry.status == Status.FAILED
+        else f"{entry.pages} pages, {entry.passages} passages, {entry.seconds} s"
+    )
     return f"{entry.status} {entry.path}: {done}"
 
 
@@ -75,12 +82,18 @@ def print_report(report: Report) -> None:
         print(f"Full rebuild: {report.rebuild}")
     for entry in report.files:
         if entry.status in CHANGES:
-            print(f"{verb}{entry.status.upper():8} {entry.path}"
-                  + ("" if report.dry_run or entry.status == Status.REMOVED else
-                     f": {entry.pages} pages, {entry.passages} passages, {entry.seconds} s"))
+            print(
+                f"{verb}{entry.status.upper():8} {entry.path}"
+                + (
+                    ""
+                    if report.dry_run or entry.status == Status.REMOVED
+                    else f": {entry.pages} pages, {entry.passages} passages, {entry.seconds} s"
+                )
+            )
         elif entry.status == Status.FAILED:
-            print(f"FAILED   {entry.path}: {entry.reason}"
-                  + ("; its previously indexed version is kept" if entry.kept else ""))
+            print(
+                f"FAILED   {entry.path}: {entry.reason}" + ("; its previously indexed version is kept" if entry.kept else "")
+            )
         elif entry.status == Status.DUPLICATE:
             print(f"DUPLICATE {entry.path}: {entry.reason}; skipped")
     for path in report.ignored:
@@ -92,9 +105,11 @@ def print_report(report: Report) -> None:
     elif not report.published:
         print(f"Nothing changed ({counts or 'no documents'}); index {report.version or '(none)'} stays published")
     else:
-        print(f"Indexed {t['documents']} documents ({counts}), {t['pages']} pages, {t['passages']} passages "
-              f"in {report.seconds} s; published index {report.version}"
-              + (f" (previous {report.previous}, kept for --rollback)" if report.previous else ""))
+        print(
+            f"Indexed {t['documents']} documents ({counts}), {t['pages']} pages, {t['passages']} passages "
+            f"in {report.seconds} s; published index {report.version}"
+            + (f" (previous {report.previous}, kept for --rollback)" if report.previous else "")
+        )
     if report.path:
         print(f"Report: {report.path}")
 

@@ -35,8 +35,13 @@ def open_previous(root: Path) -> Build | None:
         return None
 
 
-def build_index(config: Config, embedder: Embedder | None = None, rebuild: bool = False, dry_run: bool = False,
-                progress: Callable[[Progress], None] | None = None) -> Report:
+def build_index(
+    config: Config,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
+    dry_run: bool = False,
+    progress: Callable[[Progress], None] | None = None,
+) -> Report:
     """Bring the index up to date with the corpus and publish it; the live index is untouched on failure.
 
     Unchanged documents keep their passages, vectors and passage ids; new and changed ones are extracted,
@@ -79,8 +84,11 @@ def ingest_one(builder: Builder, reuse: Build | None, path: Path, entry: Documen
             document, passages = add_or_keep(builder, reuse, path, entry, ids)
         except Exception as error:  # one bad file must not stop the corpus
             entry.status = Status.FAILED
-            entry.reason = (f"{error.problem}; {error.fix}" if isinstance(error, LoadError) else
-                            f"could not be read ({type(error).__name__}: {error}); check the file")
+            entry.reason = (
+                f"{error.problem}; {error.fix}"
+                if isinstance(error, LoadError)
+                else f"could not be read ({type(error).__name__}: {error}); check the file"
+            )
     if document is None:
         if reuse is None or entry.path not in reuse.manifest.documents:
             return
@@ -92,9 +100,11 @@ def ingest_one(builder: Builder, reuse: Build | None, path: Path, entry: Documen
     entry.seconds = round(time.monotonic() - started, 2)
 
 
-def add_or_keep(builder: Builder, reuse: Build | None, path: Path, entry: DocumentReport,
-                ids: dict[str, str]) -> tuple[Document, list[Passage]]:
+def add_or_keep(
+    builder: Builder, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]
+) -> tuple[Document, list[Passage]]:
     """Copy an unchanged document from the published build, or extract, chunk and embed a new or changed one."""
+
     def check_unique(document: Document) -> None:
         if document.id in ids:
             raise LoadError(path, f"has the same name as {ids[document.id]}", "rename one of them")

@@ -57,13 +57,18 @@ class Builder:
         """Chunk and embed a newly extracted document; its passages get new ids."""
         embedder = self.model()
         budget = embedder.max_tokens - CONTEXT_RESERVE
-        settings = Settings(self.config.max_tokens, self.config.overlap_tokens,
-                            lambda text: embedder.count_tokens(text) <= budget)
-        passages = [Passage(**{**p.__dict__, "id": self.next_id + i})
-                    for i, p in enumerate(chunk_document(document, settings))]
+        settings = Settings(
+            self.config.max_tokens, self.config.overlap_tokens, lambda text: embedder.count_tokens(text) <= budget
+        )
+        passages = [
+            Passage(**{**p.__dict__, "id": self.next_id + i}) for i, p in enumerate(chunk_document(document, settings))
+        ]
         if not passages:
-            raise LoadError(Path(document.path), "no text left to index once page furniture was removed",
-                            "check the file is the full document")
+            raise LoadError(
+                Path(document.path),
+                "no text left to index once page furniture was removed",
+                "check the file is the full document",
+            )
         self.next_id += len(passages)
         texts = [embedding_text(document, p, embedder) for p in passages]
         self.keep(document, passages, embedder.encode(texts, self.config.batch_size))
@@ -73,16 +78,18 @@ class Builder:
         """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
         per_document = Counter(p.document_id for p in self.passages)
         return Manifest(
-            signature(self.config), dimensions,
+            signature(self.config),
+            dimensions,
             {d.path: DocumentEntry(d.id, d.fingerprint, len(d.pages), per_document[d.id]) for d in self.documents},
             {f.path: FailedEntry(f.fingerprint, f.reason) for f in failed},
-            {name: version(name) for name in LIBRARIES} | {"python": platform.python_version(),
-                                                           "sqlite": sqlite3.sqlite_version},
+            {name: version(name) for name in LIBRARIES}
+            | {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
             time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
 
     def write(self, failed: list[DocumentReport]) -> Path:
         """Write and publish the build."""
         vectors = np.concatenate(self.vectors).astype(np.float32)
-        return write_build(self.config.index, self.documents, self.passages, vectors,
-                           self.manifest(failed, vectors.shape[1]))
+        return write_build(
+            self.config.index, self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1])
+        )

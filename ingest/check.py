@@ -27,8 +27,7 @@ def check_index(config: Config) -> list[str]:
         return [f"index: built with different settings ({reason}); run: python -m ingest"]
     report = Report()
     planned = [entry for _, entry in plan(config, report, previous)]  # what an ingest would do now
-    problems = [f"{entry.path}: {PROBLEMS[entry.status]}" for entry in planned + report.files
-                if entry.status in PROBLEMS]
+    problems = [f"{entry.path}: {PROBLEMS[entry.status]}" for entry in planned + report.files if entry.status in PROBLEMS]
     problems += [f"{entry.path}: failed to ingest ({entry.reason})" for entry in planned if entry.status == Status.FAILED]
     expected = previous.manifest.documents
     with closing(sqlite3.connect(previous.folder / DATABASE)) as db:
@@ -36,8 +35,10 @@ def check_index(config: Config) -> list[str]:
         passage_ids = {row[0] for row in db.execute("SELECT id FROM passages")}
     vector_ids = previous.vectors.ids()
     if len(vector_ids) != len(passage_ids) or set(vector_ids) != passage_ids:
-        problems.append(f"index: {len(vector_ids)} vectors for {len(passage_ids)} passages, or their ids differ; "
-                        "run: python -m ingest --rebuild")
+        problems.append(
+            f"index: {len(vector_ids)} vectors for {len(passage_ids)} passages, or their ids differ; "
+            "run: python -m ingest --rebuild"
+        )
     return problems
 
 
@@ -53,14 +54,18 @@ def check_database(db: sqlite3.Connection, expected: dict[str, DocumentEntry]) -
         if stray[0] or fts != passages:
             raise sqlite3.DatabaseError(f"{fts} rows for {passages} passages")
     except sqlite3.DatabaseError as error:
-        problems.append(f"index: the full-text index does not match the passages ({error}); "
-                        "run: python -m ingest --rebuild")
-    counts = dict(db.execute("SELECT d.path, count(p.id) FROM documents d LEFT JOIN passages p "
-                             "ON p.document_id = d.id GROUP BY d.id"))
+        problems.append(f"index: the full-text index does not match the passages ({error}); run: python -m ingest --rebuild")
+    counts = dict(
+        db.execute("SELECT d.path, count(p.id) FROM documents d LEFT JOIN passages p ON p.document_id = d.id GROUP BY d.id")
+    )
     for relative, entry in expected.items():
         if counts.get(relative) != entry.passages:
-            problems.append(f"{relative}: {counts.get(relative, 0)} passages in the index, "
-                            f"{entry.passages} expected; run: python -m ingest --rebuild")
-    problems += [f"{relative}: in the index but not in its manifest; run: python -m ingest --rebuild"
-                 for relative in sorted(set(counts) - set(expected))]
+            problems.append(
+                f"{relative}: {counts.get(relative, 0)} passages in the index, "
+                f"{entry.passages} expected; run: python -m ingest --rebuild"
+            )
+    problems += [
+        f"{relative}: in the index but not in its manifest; run: python -m ingest --rebuild"
+        for relative in sorted(set(counts) - set(expected))
+    ]
     return problems

@@ -44,7 +44,7 @@ def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
     spans, pos = [], start
     for match in SENTENCE_BREAK.finditer(text, start, end):
         group = 1 if match.group(1) is not None else 2
-        word = text[max(pos, match.start() - 20):match.start() + 1].split()
+        word = text[max(pos, match.start() - 20) : match.start() + 1].split()
         if group == 1 and word and NOT_AN_END.match(word[-1]):
             continue  # "1. First point", "Dr. Smith": a number or abbreviation, not a sentence end
         spans.append((pos, match.start(group)))
@@ -117,7 +117,7 @@ def chunk_page(document: Document, page: Page, settings: Settings) -> list[tuple
 def fit_model(text: str, units: list[tuple[int, int]], settings: Settings) -> list[tuple[int, int]]:
     """One span over `units`, halved until the embedding model reads each part whole."""
     span = (units[0][0], units[-1][1])
-    if len(units) == 1 or settings.fits(text[span[0]:span[1]]):
+    if len(units) == 1 or settings.fits(text[span[0] : span[1]]):
         return [span]
     half = len(units) // 2
     return fit_model(text, units[:half], settings) + fit_model(text, units[half:], settings)
@@ -136,6 +136,17 @@ def chunk_document(document: Document, settings: Settings) -> list[Passage]:
     for page in document.pages:
         for start, end in chunk_page(document, page, settings):
             body = document.text[start:end]
-            passages.append(Passage(document.id, body, start, end, page.number, page.number,
-                                    section_at(document, start), count_tokens(body), page.label or str(page.number)))
+            passages.append(
+                Passage(
+                    document.id,
+                    body,
+                    start,
+                    end,
+                    page.number,
+                    page.number,
+                    section_at(document, start),
+                    count_tokens(body),
+                    page.label or str(page.number),
+                )
+            )
     return passages

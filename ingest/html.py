@@ -12,10 +12,22 @@ from ingest.errors import LoadError
 from ingest.layout import clean_line, single_page, title_from_filename
 from ingest.text import decode
 
-DROP_TAGS = ["script", "style", "noscript", "nav", "header", "footer", "aside", "form", "iframe", "svg",
-             "button", "template", "menu"]
-BOILERPLATE = re.compile(r"cookie|consent|banner|breadcrumb|navbar|menu|share|social|newsletter|skip|sidebar|popup",
-                         re.I)
+DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "form",
+    "iframe",
+    "svg",
+    "button",
+    "template",
+    "menu",
+]
+BOILERPLATE = re.compile(r"cookie|consent|banner|breadcrumb|navbar|menu|share|social|newsletter|skip|sidebar|popup", re.I)
 HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 BLOCKS = HEADINGS | {"p", "li", "td", "th", "blockquote", "pre", "dt", "dd", "figcaption", "caption", "div"}
 

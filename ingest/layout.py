@@ -6,8 +6,9 @@ import re
 
 from index.models import Heading, Page
 
-LIGATURES = str.maketrans({"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ft", "ﬆ": "st",
-                           "\u00a0": " ", "\u00ad": "", "\t": " "})
+LIGATURES = str.maketrans(
+    {"ﬀ": "ff", "ﬁ": "fi", "ﬂ": "fl", "ﬃ": "ffi", "ﬄ": "ffl", "ﬅ": "ft", "ﬆ": "st", "\u00a0": " ", "\u00ad": "", "\t": " "}
+)
 TERMINAL = tuple(".,;:!)]\"”’'")
 NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[a-z]\)|\(?[ivx]+\)|[•●▪◼■○◦➢]|-|–|\*)\s")
 

@@ -53,6 +53,7 @@ def running_lines(pages: list[list[str]]) -> set[str]:
 
 def strip_edges(lines: list[str], running: set[str]) -> list[str]:
     """A page's lines without running headers, footers and bare page numbers at its edges."""
+
     def is_furniture(line: str) -> bool:
         return edge_key(line) in running or bool(re.fullmatch(r"(page )?\d{1,4}( of \d{1,4})?", line.lower()))
 
@@ -65,10 +66,13 @@ def strip_edges(lines: list[str], running: set[str]) -> list[str]:
 
 def is_heading(previous: str | None, line: str, following: str | None, width: int) -> bool:
     """A short line that ends no sentence, after a finished paragraph and before a capitalised line."""
-    return (looks_like_heading(line, following) and len(line) <= 0.85 * width
-            and (previous is None or previous.endswith((".", ":", "?", "!")))
-            and following is not None and (following[:1].isupper() or following[:1].isdigit()
-                                           or bool(NUMBERED.match(following))))
+    return (
+        looks_like_heading(line, following)
+        and len(line) <= 0.85 * width
+        and (previous is None or previous.endswith((".", ":", "?", "!")))
+        and following is not None
+        and (following[:1].isupper() or following[:1].isdigit() or bool(NUMBERED.match(following)))
+    )
 
 
 def merge_heading_tails(lines: list[str], width: int) -> tuple[list[str], set[int]]:
@@ -79,8 +83,14 @@ def merge_heading_tails(lines: list[str], width: int) -> tuple[list[str], set[in
     for line in lines:
         previous = merged[-1] if merged else None
         before = merged[-2] if len(merged) > 1 else None
-        if (previous and line[:1].islower() and len(line) <= 0.5 * width and not line.endswith(".")
-                and looks_like_heading(previous, line + ".") and (before is None or before.endswith((".", ":", "?", "!")))):
+        if (
+            previous
+            and line[:1].islower()
+            and len(line) <= 0.5 * width
+            and not line.endswith(".")
+            and looks_like_heading(previous, line + ".")
+            and (before is None or before.endswith((".", ":", "?", "!")))
+        ):
             merged[-1] = f"{previous} {line}"
             heads.add(len(merged) - 1)
         else:
@@ -95,15 +105,21 @@ def unwrap(lines: list[str]) -> tuple[str, list[Heading]]:
         return "", []
     width = sorted(len(line) for line in lines)[len(lines) * 3 // 4]
     lines, heads = merge_heading_tails(lines, width)
-    flags = [i in heads or is_heading(lines[i - 1] if i else None, line, lines[i + 1] if i + 1 < len(lines) else None,
-                                      width) for i, line in enumerate(lines)]
+    flags = [
+        i in heads or is_heading(lines[i - 1] if i else None, line, lines[i + 1] if i + 1 < len(lines) else None, width)
+        for i, line in enumerate(lines)
+    ]
     out, headings, pos = [], [], 0
     for i, line in enumerate(lines):
         previous = lines[i - 1] if i else ""
         if i == 0:
             sep = ""
-        elif flags[i] or flags[i - 1] or NUMBERED.match(line) or (
-                previous.endswith((".", ":", "?", "!")) and len(previous) < 0.8 * width):
+        elif (
+            flags[i]
+            or flags[i - 1]
+            or NUMBERED.match(line)
+            or (previous.endswith((".", ":", "?", "!")) and len(previous) < 0.8 * width)
+        ):
             sep = "\n"
         elif previous.endswith("-") and line[:1].islower():
             sep = ""
@@ -173,5 +189,4 @@ def load(path: Path) -> Document:
         pos += len(body) + 2
     meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
     title = clean_line(str(meta_title)) if meta_title and len(str(meta_title)) > 5 else title_from_filename(path.stem)
-    return Document(id=path.stem, path=path.name, title=title, text="\n\n".join(parts), pages=pages,
-                    headings=headings)
+    return Document(id=path.stem, path=path.name, title=title, text="\n\n".join(parts), pages=pages, headings=headings)

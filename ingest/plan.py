@@ -20,9 +20,12 @@ LIBRARIES = ("sentence-transformers", "transformers", "torch", "faiss-cpu", "pyp
 
 def signature(config: Config) -> Signature:
     """How a build made now with `config` would be made."""
-    return Signature(FORMAT, ModelInfo(MODEL_NAME, config.sha256, CONTEXT),
-                     Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
-                     {name: version(name).split(".")[0] for name in LIBRARIES})
+    return Signature(
+        FORMAT,
+        ModelInfo(MODEL_NAME, config.sha256, CONTEXT),
+        Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
+        {name: version(name).split(".")[0] for name in LIBRARIES},
+    )
 
 
 def why_rebuild(config: Config, previous: Build | None, forced: bool) -> str:
@@ -46,12 +49,17 @@ def plan(config: Config, report: Report, previous: Build | None) -> list[tuple[P
         relative = path.relative_to(config.corpus).as_posix()
         content, fingerprint = file_hashes(path)
         if content in seen:
-            report.files.append(DocumentReport(relative, Status.DUPLICATE, fingerprint=fingerprint,
-                                               reason=f"same content as {seen[content]}; delete one copy"))
+            report.files.append(
+                DocumentReport(
+                    relative,
+                    Status.DUPLICATE,
+                    fingerprint=fingerprint,
+                    reason=f"same content as {seen[content]}; delete one copy",
+                )
+            )
             continue
         seen[content] = relative
-        entry = DocumentReport(relative, Status.UPDATED if relative in stored else Status.ADDED,
-                               fingerprint=fingerprint)
+        entry = DocumentReport(relative, Status.UPDATED if relative in stored else Status.ADDED, fingerprint=fingerprint)
         if relative in failed_before and failed_before[relative].fingerprint == fingerprint:
             entry.status, entry.reason = Status.FAILED, failed_before[relative].reason
         elif stored.get(relative) == fingerprint and not report.rebuild:

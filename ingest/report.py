@@ -72,12 +72,16 @@ class Report:
 
     def totals(self) -> dict:
         counts = {str(s): len(self.with_status(s)) for s in Status}
-        return {"documents": len(self.indexed), "pages": sum(f.pages for f in self.indexed),
-                "passages": sum(f.passages for f in self.indexed), "ignored": len(self.ignored), **counts}
+        return {
+            "documents": len(self.indexed),
+            "pages": sum(f.pages for f in self.indexed),
+            "passages": sum(f.passages for f in self.indexed),
+            "ignored": len(self.ignored),
+            **counts,
+        }
 
     def to_json(self) -> str:
-        return json.dumps({**{k: v for k, v in asdict(self).items() if k != "path"}, "totals": self.totals()},
-                          indent=2)
+        return json.dumps({**{k: v for k, v in asdict(self).items() if k != "path"}, "totals": self.totals()}, indent=2)
 
 
 def write_report(root: Path, report: Report) -> Path:

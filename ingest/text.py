@@ -36,5 +36,4 @@ def load(path: Path) -> Document:
         raise LoadError(path, "no text after removing whitespace", "supply the document's full text")
     headings = markdown_headings(text) if path.suffix.lower() == ".md" else find_headings(text)
     title = headings[0].title if headings else first_line_title(text, title_from_filename(path.stem))
-    return Document(id=path.stem, path=path.name, title=title, text=text,
-                    pages=single_page(text), headings=headings)
+    return Document(id=path.stem, path=path.name, title=title, text=text, pages=single_page(text), headings=headings)

@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.extensions["searcher"] = searcher or Searcher(settings)
 
     from search_app import api, pages
+
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     for error_type, status in ERRORS.items():

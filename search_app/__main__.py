@@ -13,7 +13,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m search_app",
         description="Serve the search form, document pages and JSON API. The model and index are loaded once at "
-                    "start-up; a newly published index is picked up without a restart.",
+        "start-up; a newly published index is picked up without a restart.",
     )
     parser.add_argument("--config", metavar="FILE", help=f"settings file (default: ${ENV_VAR} or config.toml)")
     parser.add_argument("--host", help="listen address (default: [server] host)")

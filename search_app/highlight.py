@@ -34,7 +34,7 @@ def highlight(text: str, query: Query) -> Markup:
         return escape(text)
     out, pos = [], 0
     for match in pattern.finditer(text):
-        out.append(escape(text[pos:match.start()]))
+        out.append(escape(text[pos : match.start()]))
         out.append(Markup("<mark>{}</mark>").format(match.group()))
         pos = match.end()
     out.append(escape(text[pos:]))

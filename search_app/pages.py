@@ -20,9 +20,15 @@ def index():
     if q or "q" in request.args:
         try:
             results = searcher().search(q, read_k(request.args.get("k")), mode)
-            context["results"] = [{"hit": hit, "text": highlight(hit.passage.text, results.query),
-                                   "citation": citation(hit),
-                                   "url": hit_url(hit)} for hit in results.hits]
+            context["results"] = [
+                {
+                    "hit": hit,
+                    "text": highlight(hit.passage.text, results.query),
+                    "citation": citation(hit),
+                    "url": hit_url(hit),
+                }
+                for hit in results.hits
+            ]
         except QueryError as error:
             context["error"], status = str(error), 400
     return render_template("search.html", **context), status
@@ -32,7 +38,7 @@ def page_sections(document, target) -> list[dict]:
     """The document's pages, each split around the target passage (if any), for the template."""
     sections = []
     for page in document.pages:
-        text = document.text[page.start:page.end]
+        text = document.text[page.start : page.end]
         if target and page.start <= target.start < page.end:
             a, b = target.start - page.start, target.end - page.start
             parts = [(text[:a], False), (text[a:b], True), (text[b:], False)]
@@ -47,8 +53,13 @@ def document(document_id: str):
     doc, passages = searcher().document(document_id)
     marked = request.args.get("passage", type=int)
     target = next((p for p in passages if p.id == marked), None)
-    return render_template("document.html", doc=doc, target=target, sections=page_sections(doc, target),
-                           cite=citation(doc, target.page_label) if target else citation(doc))
+    return render_template(
+        "document.html",
+        doc=doc,
+        target=target,
+        sections=page_sections(doc, target),
+        cite=citation(doc, target.page_label) if target else citation(doc),
+    )
 
 
 @bp.get("/documents/<document_id>/file")

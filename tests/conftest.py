@@ -29,12 +29,27 @@ REAL_DOCUMENTS = [
     "corpus/seed/care-review-response-together-trust.toml",
 ]
 GENERATED_PAGES = [
-    ["Fostering report 2024", "Placement sufficiency", "Foster carers in the county are ageing and fewer new",
-     "carers are being recruited each year.", "Page 1"],
-    ["Fostering report 2024", "Kinship care", "Kinship carers told us that allowances differ between",
-     "neighbouring councils.", "Page 2"],
-    ["Fostering report 2024", "Advocacy", "Every child in care should know how to reach an",
-     "independent advocate.", "Page 3"],
+    [
+        "Fostering report 2024",
+        "Placement sufficiency",
+        "Foster carers in the county are ageing and fewer new",
+        "carers are being recruited each year.",
+        "Page 1",
+    ],
+    [
+        "Fostering report 2024",
+        "Kinship care",
+        "Kinship carers told us that allowances differ between",
+        "neighbouring councils.",
+        "Page 2",
+    ],
+    [
+        "Fostering report 2024",
+        "Advocacy",
+        "Every child in care should know how to reach an",
+        "independent advocate.",
+        "Page 3",
+    ],
 ]
 
 

@@ -27,20 +27,25 @@ def test_api_search_shape(client):
 def test_citation_names_title_publisher_date_and_page(client):
     results = client.get("/api/search?q=five children's homes&mode=keyword").get_json()["results"]
     hit = next(r for r in results if r["document"]["id"] == "ofsted_ilacs_2024-07-12_nottinghamshire")
-    assert hit["citation"] == (f"Inspection of Nottinghamshire County Council local authority children’s services, Ofsted, "
-                               f"2024-07-12, p. {hit['page']}")
+    assert hit["citation"] == (
+        f"Inspection of Nottinghamshire County Council local authority children’s services, Ofsted, "
+        f"2024-07-12, p. {hit['page']}"
+    )
 
 
-@pytest.mark.parametrize("query, status, message", [
-    ("q=", 400, "Empty query"),
-    ("q=" + "a" * 10_000, 400, "too long"),
-    ('q="', 400, "no words"),
-    ("q=AND OR NOT", 400, "only common words"),
-    ("q=care&mode=fuzzy", 400, "Unknown mode"),
-    ("q=care&k=0", 400, "k must be between"),
-    ("q=care&k=ten", 400, "whole number"),
-    ("", 400, "Empty query"),
-])
+@pytest.mark.parametrize(
+    "query, status, message",
+    [
+        ("q=", 400, "Empty query"),
+        ("q=" + "a" * 10_000, 400, "too long"),
+        ('q="', 400, "no words"),
+        ("q=AND OR NOT", 400, "only common words"),
+        ("q=care&mode=fuzzy", 400, "Unknown mode"),
+        ("q=care&k=0", 400, "k must be between"),
+        ("q=care&k=ten", 400, "whole number"),
+        ("", 400, "Empty query"),
+    ],
+)
 def test_api_bad_input_is_a_json_4xx(client, query, status, message):
     response = client.get(f"/api/search?{query}")
     assert response.status_code == status

@@ -11,8 +11,7 @@ SMALL = Settings(max_tokens=30, overlap_tokens=10)
 
 
 def doc_of(text: str, pages: list[Page] | None = None, headings: list[Heading] | None = None) -> Document:
-    return Document(id="d", path="d.txt", title="T", text=text, pages=pages or single_page(text),
-                    headings=headings or [])
+    return Document(id="d", path="d.txt", title="T", text=text, pages=pages or single_page(text), headings=headings or [])
 
 
 def test_sentence_spans_table():
@@ -74,8 +73,27 @@ def test_model_limit_is_respected():
     assert all(len(p.text.split()) <= 12 for p in chunk_document(doc_of(text), limit))
 
 
-words = st.sampled_from(["care", "children", "council", "£3bn", "“quoted”", "e.g.", "foster", "Ofsted", "12.5%",
-                         "end.", "Start", "–", "\n", "\n\n", "multi-agency", "review?", "(note)"])
+words = st.sampled_from(
+    [
+        "care",
+        "children",
+        "council",
+        "£3bn",
+        "“quoted”",
+        "e.g.",
+        "foster",
+        "Ofsted",
+        "12.5%",
+        "end.",
+        "Start",
+        "–",
+        "\n",
+        "\n\n",
+        "multi-agency",
+        "review?",
+        "(note)",
+    ]
+)
 
 
 @settings(max_examples=60, deadline=None)
@@ -86,7 +104,7 @@ def test_chunk_properties(tokens, max_tokens):
     passages = chunk_document(doc_of(text), settings_)
     covered = set()
     for p in passages:
-        assert p.text == text[p.start:p.end]  # offsets reproduce the passage exactly
+        assert p.text == text[p.start : p.end]  # offsets reproduce the passage exactly
         assert p.tokens == count_tokens(p.text) <= max_tokens + 4  # sums of sentence counts may differ by a few
         covered.update(range(p.start, p.end))
     starts = [p.start for p in passages]

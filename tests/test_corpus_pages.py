@@ -27,8 +27,10 @@ def sample() -> list[tuple[str, int, str]]:
     except IndexNotFound:
         pytest.fail("the corpus index is not built; run: make index (make test does)")
     with sqlite3.connect(folder / DATABASE) as db:
-        rows = db.execute("SELECT d.path, p.page, p.text FROM passages p JOIN documents d ON d.id = p.document_id "
-                          "WHERE d.path LIKE '%.pdf' ORDER BY d.path, p.start").fetchall()
+        rows = db.execute(
+            "SELECT d.path, p.page, p.text FROM passages p JOIN documents d ON d.id = p.document_id "
+            "WHERE d.path LIKE '%.pdf' ORDER BY d.path, p.start"
+        ).fetchall()
     by_document: dict[str, list] = {}
     for row in rows:
         by_document.setdefault(row[0], []).append(row)

@@ -23,11 +23,17 @@ def test_every_setting_is_in_config_toml_and_readme(key):
     assert help_text in row
 
 
-@pytest.mark.parametrize("module, flags", [("ingest", ["--config", "--rebuild", "--dry-run", "--check", "--rollback"]),
-                                           ("search_app", ["--config", "--host", "--port"])])
+@pytest.mark.parametrize(
+    "module, flags",
+    [
+        ("ingest", ["--config", "--rebuild", "--dry-run", "--check", "--rollback"]),
+        ("search_app", ["--config", "--host", "--port"]),
+    ],
+)
 def test_cli_help_matches_readme(module, flags):
-    help_text = subprocess.run([sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True,
-                               check=True).stdout
+    help_text = subprocess.run(
+        [sys.executable, "-m", module, "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
     usage = next(line for line in README.splitlines() if line.startswith(f".venv/bin/python -m {module}"))
     for flag in flags:
         assert flag in help_text and flag in usage

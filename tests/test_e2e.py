@@ -32,8 +32,12 @@ def get(url: str) -> tuple[int, dict]:
 
 def start_server(config_path) -> tuple[subprocess.Popen, str]:
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "search_app", "--config", str(config_path), "--port", str(port)],
-                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "search_app", "--config", str(config_path), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(120):  # bounded wait for start-up (model load)
         try:
@@ -61,7 +65,7 @@ def test_search_over_http(server):
     status, page = 0, None
     with urllib.request.urlopen(body["results"][0]["url"], timeout=30) as response:
         status, page = response.status, response.read()
-    assert status == 200 and b"<mark id=\"passage-" in page
+    assert status == 200 and b'<mark id="passage-' in page
 
 
 def test_bad_query_over_http(server):

@@ -37,8 +37,13 @@ def make_small_corpus(folder: Path) -> Path:
     corpus.mkdir()
     for name, text in TEXTS.items():
         (corpus / name).write_text(text, encoding="utf-8")
-    make_pdf(corpus / "fostering.pdf", [["Fostering report", "Foster carers in the county are ageing."],
-                                        ["Recruitment", "Fewer new carers are recruited each year."]])
+    make_pdf(
+        corpus / "fostering.pdf",
+        [
+            ["Fostering report", "Foster carers in the county are ageing."],
+            ["Recruitment", "Fewer new carers are recruited each year."],
+        ],
+    )
     return corpus
 
 
@@ -80,16 +85,23 @@ def test_only_changed_documents_are_reingested_and_the_rest_reused(small, fake_e
     (corpus / "fostering.toml").write_text('title = "Fostering sufficiency report"\n')  # metadata only
     (corpus / "notes.xlsx").write_bytes(b"x")
     report = build_index(config, fake_embedder)
-    assert statuses(report) == {"kinship.txt": "updated", "leaving-care.txt": "added", "advocacy.txt": "removed",
-                                "fostering.pdf": "updated"}
+    assert statuses(report) == {
+        "kinship.txt": "updated",
+        "leaving-care.txt": "added",
+        "advocacy.txt": "removed",
+        "fostering.pdf": "updated",
+    }
     assert report.ignored == ["notes.xlsx"] and report.previous and report.version != report.previous
     searcher = Searcher(config, fake_embedder)
     assert "court process" in searcher.search("kinship court process", 1, "keyword").hits[0].passage.text
     assert searcher.current().store.documents["fostering"].title == "Fostering sufficiency report"
     assert check_index(config) == []
     (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are 25.")
-    assert statuses(build_index(config, fake_embedder)) == {"kinship.txt": "unchanged", "leaving-care.txt": "updated",
-                                                       "fostering.pdf": "unchanged"}
+    assert statuses(build_index(config, fake_embedder)) == {
+        "kinship.txt": "unchanged",
+        "leaving-care.txt": "updated",
+        "fostering.pdf": "unchanged",
+    }
 
 
 def test_unchanged_documents_keep_passage_ids_and_vectors(small, fake_embedder):
@@ -140,8 +152,9 @@ def test_settings_change_forces_a_full_rebuild(small, fake_embedder, tmp_path):
     report = build_index(changed, fake_embedder)
     assert report.rebuild.startswith("chunking settings changed (max_tokens 160 -> 120")
     assert set(statuses(report).values()) == {"updated"}
-    assert statuses(build_index(changed, fake_embedder, rebuild=True)) == dict.fromkeys(TEXTS | {"fostering.pdf": 0},
-                                                                                    "updated")
+    assert statuses(build_index(changed, fake_embedder, rebuild=True)) == dict.fromkeys(
+        TEXTS | {"fostering.pdf": 0}, "updated"
+    )
 
 
 def test_dry_run_changes_nothing(small, fake_embedder):
@@ -151,8 +164,12 @@ def test_dry_run_changes_nothing(small, fake_embedder):
     (corpus / "new.txt").write_text("Staying close lets care leavers live near their children's home.")
     (corpus / "advocacy.txt").unlink()
     report = build_index(config, fake_embedder, dry_run=True)
-    assert statuses(report) == {"new.txt": "added", "advocacy.txt": "removed", "kinship.txt": "unchanged",
-                                "fostering.pdf": "unchanged"}
+    assert statuses(report) == {
+        "new.txt": "added",
+        "advocacy.txt": "removed",
+        "kinship.txt": "unchanged",
+        "fostering.pdf": "unchanged",
+    }
     assert not report.published and sorted(p.name for p in (config.index / BUILDS).iterdir()) == builds
 
 
@@ -163,9 +180,11 @@ def test_check_finds_stale_missing_and_damaged_indexes(small, fake_embedder):
     (corpus / "extra.txt").write_text("Not yet indexed.")
     (corpus / "advocacy.txt").unlink()
     problems = check_index(config)
-    assert problems == ["extra.txt: not in the index; run: python -m ingest",
-                        "kinship.txt: changed since it was indexed; run: python -m ingest",
-                        "advocacy.txt: indexed but no longer in the corpus; run: python -m ingest"]
+    assert problems == [
+        "extra.txt: not in the index; run: python -m ingest",
+        "kinship.txt: changed since it was indexed; run: python -m ingest",
+        "advocacy.txt: indexed but no longer in the corpus; run: python -m ingest",
+    ]
     build_index(config, fake_embedder)
     assert check_index(config) == []
     with sqlite3.connect(current_build(config.index) / DATABASE) as db:
@@ -194,8 +213,13 @@ def test_rollback_publishes_the_previous_build_and_old_builds_are_cleaned(small,
 
 
 def run_ingest(config, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ingest", "--config", str(config.source), *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "ingest", "--config", str(config.source), *args],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_second_ingest_is_refused_while_one_runs(small):
@@ -229,11 +253,17 @@ def test_kill_9_leaves_the_published_index_servable(tmp_path, embedder, moment):
     config = load_config(write_config(tmp_path, corpus, tmp_path / "index"))
     published = build_index(config, embedder).version
     for number in range(12):  # enough new documents that embedding takes a few seconds
-        (corpus / f"extra-{number:02}.txt").write_text(" ".join(
-            f"Sentence {i} of report {number} about placements, advocacy and leaving care." for i in range(40)))
+        (corpus / f"extra-{number:02}.txt").write_text(
+            " ".join(f"Sentence {i} of report {number} about placements, advocacy and leaving care." for i in range(40))
+        )
     command = ["-c", PAUSE_MID_WRITE] if moment == "writing" else ["-m", "ingest"]
-    process = subprocess.Popen([sys.executable, *command, "--config", str(config.source)], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, *command, "--config", str(config.source)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     signal_line = "MID-WRITE" if moment == "writing" else "added extra-00.txt"
     for line in process.stderr:  # ends at EOF if ingest exits first
         if signal_line in line:
@@ -274,9 +304,15 @@ def test_a_document_of_hundreds_of_pages_is_ingested_with_progress(tmp_path, fak
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     places = ["Ashford", "Bexley", "Crawley", "Dover", "Epsom", "Farnham", "Gravesend"]
-    pages = [["Annual report", f"In {places[n % 7]} the visiting team met {n} children in care.",
-              f"Their carers in {places[(n * 3) % 7]} asked for {n % 5 + 1} more respite breaks.", f"Page {n}"]
-             for n in range(1, 301)]
+    pages = [
+        [
+            "Annual report",
+            f"In {places[n % 7]} the visiting team met {n} children in care.",
+            f"Their carers in {places[(n * 3) % 7]} asked for {n % 5 + 1} more respite breaks.",
+            f"Page {n}",
+        ]
+        for n in range(1, 301)
+    ]
     make_pdf(corpus / "large.pdf", pages)
     (corpus / "small.txt").write_text("Independent visitors support children in care.")
     config = fake_config(tmp_path, corpus)
@@ -308,7 +344,8 @@ def test_a_document_left_without_text_is_reported_not_indexed_empty(tmp_path, fa
     (corpus / "small.txt").write_text("Independent visitors support children in care.")
     report = build_index(fake_config(tmp_path, corpus), fake_embedder)
     assert [(f.path, f.reason) for f in report.failed] == [
-        ("furniture.pdf", "no text left to index once page furniture was removed; check the file is the full document")]
+        ("furniture.pdf", "no text left to index once page furniture was removed; check the file is the full document")
+    ]
 
 
 def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, fake_embedder, fake_model):
@@ -327,7 +364,8 @@ def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, fake_e
     (corpus / "page.html").write_text(
         "<html><head><title>Blog</title><style>p{}</style><script>track()</script></head><body>"
         "<nav>Home | About</nav><div id='cookie-banner'>We use cookies</div>"
-        "<main><h1>Hostels</h1><p>Children should not live in hostels.</p></main></body></html>")
+        "<main><h1>Hostels</h1><p>Children should not live in hostels.</p></main></body></html>"
+    )
     shutil.copy(good, corpus / "good-copy.pdf")
     (corpus / "data.xlsx").write_bytes(b"PK")
     config = fake_config(tmp_path, corpus)

@@ -15,12 +15,24 @@ from tests.conftest import fake_config
 
 KNOWN = [
     # (query, mode, document id, words the passage must contain)
-    ("how many children's homes will Nottinghamshire open", "hybrid", "ofsted_ilacs_2024-07-12_nottinghamshire",
-     "plans are being progressed to open five children’s homes"),
-    ("update the local offer every two to three years", "keyword", "dfe_local-offer-guidance-care-leavers_2025-02",
-     "at least every two to three years"),
-    ("how long must a young person have been looked after to count as a care leaver", "hybrid",
-     "dfe_local-offer-guidance-care-leavers_2025-02", "13 weeks"),
+    (
+        "how many children's homes will Nottinghamshire open",
+        "hybrid",
+        "ofsted_ilacs_2024-07-12_nottinghamshire",
+        "plans are being progressed to open five children’s homes",
+    ),
+    (
+        "update the local offer every two to three years",
+        "keyword",
+        "dfe_local-offer-guidance-care-leavers_2025-02",
+        "at least every two to three years",
+    ),
+    (
+        "how long must a young person have been looked after to count as a care leaver",
+        "hybrid",
+        "dfe_local-offer-guidance-care-leavers_2025-02",
+        "13 weeks",
+    ),
     ("hostels and caravans for under-16s", "hybrid", "children-commissioner-blog", "hostels and caravans"),
     ('"memory boxes"', "keyword", "practice-note", "memory boxes"),
     ("banning young children from living in hostels", "semantic", "children-commissioner-blog", "hostels"),
@@ -43,8 +55,9 @@ def test_report_counts(built):
 @pytest.mark.parametrize("query, mode, document_id, phrase", KNOWN)
 def test_known_queries_find_known_passages(searcher, query, mode, document_id, phrase):
     hits = searcher.search(query, 10, mode).hits  # the first page of results
-    assert any(h.document.id == document_id and fold(phrase) in fold(h.passage.text) for h in hits), \
-        [(h.document.id, h.passage.text[:60]) for h in hits]
+    assert any(h.document.id == document_id and fold(phrase) in fold(h.passage.text) for h in hits), [
+        (h.document.id, h.passage.text[:60]) for h in hits
+    ]
 
 
 def test_hits_are_verbatim_and_on_their_page(built, searcher):
@@ -52,7 +65,7 @@ def test_hits_are_verbatim_and_on_their_page(built, searcher):
     for query in ["care leavers in custody", "local offer publication", "staying close"]:
         for hit in searcher.search(query, 10).hits:
             document, _ = searcher.document(hit.document.id)
-            assert document.text[hit.passage.start:hit.passage.end] == hit.passage.text
+            assert document.text[hit.passage.start : hit.passage.end] == hit.passage.text
             if document.is_pdf:
                 raw = PdfReader(config.corpus / document.path).pages[hit.passage.page - 1].extract_text()
                 page_words = fold(raw).replace("- ", "-")
@@ -127,5 +140,6 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fake_embedder):
     assert report.totals()["documents"] == 1
     assert sorted(f.path for f in report.failed) == ["empty.txt", "junk.pdf"]
     assert [(f.path, f.reason) for f in report.with_status("duplicate")] == [
-        ("good.txt", "same content as copy.txt; delete one copy")]
+        ("good.txt", "same content as copy.txt; delete one copy")
+    ]
     assert report.ignored == ["sheet.xlsx"]

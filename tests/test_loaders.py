@@ -23,10 +23,12 @@ def test_html_keeps_content_and_headings_and_drops_boilerplate():
     assert "Some had moved more than five times in a year." in doc.text
     assert "SHOULD_NOT_APPEAR" not in doc.text
     assert "color: red" not in doc.text
-    assert [h.title for h in doc.headings] == ["Ending unregulated accommodation for under-16s",
-                                               "What we heard from young people"]
+    assert [h.title for h in doc.headings] == [
+        "Ending unregulated accommodation for under-16s",
+        "What we heard from young people",
+    ]
     for heading in doc.headings:
-        assert doc.text[heading.start:heading.start + len(heading.title)] == heading.title
+        assert doc.text[heading.start : heading.start + len(heading.title)] == heading.title
 
 
 def test_markdown_headings():
@@ -51,7 +53,7 @@ def test_pdf_pages_map_to_text_and_running_lines_are_dropped(tmp_path):
     doc = pdf.load(make_pdf(tmp_path / "r.pdf", GENERATED_PAGES))
     assert [p.number for p in doc.pages] == [1, 2, 3]
     for page, lines in zip(doc.pages, GENERATED_PAGES):
-        on_page = doc.text[page.start:page.end]
+        on_page = doc.text[page.start : page.end]
         assert lines[2] in on_page  # body text is on its own page
         assert "Fostering report 2024" not in on_page and "Page " not in on_page  # header and footer gone
     assert [h.title for h in doc.headings] == ["Placement sufficiency", "Kinship care", "Advocacy"]
@@ -69,14 +71,17 @@ def test_real_pdf_page_text_matches_pypdf():
     assert len(doc.pages) == len(reader.pages)
     raw = " ".join(reader.pages[8].extract_text().split())
     assert "plans are being progressed to open five children’s homes" in raw
-    assert "plans are being progressed to open five children’s homes" in doc.text[doc.pages[8].start:doc.pages[8].end]
+    assert "plans are being progressed to open five children’s homes" in doc.text[doc.pages[8].start : doc.pages[8].end]
 
 
-@pytest.mark.parametrize("content, problem", [
-    (b"", "empty file"),
-    (b"\x00\x01binary junk" * 50, "not a PDF"),
-    (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "corrupt or truncated PDF"),
-])
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        (b"", "empty file"),
+        (b"\x00\x01binary junk" * 50, "not a PDF"),
+        (b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "corrupt or truncated PDF"),
+    ],
+)
 def test_bad_pdfs_raise_clear_errors(tmp_path, content, problem):
     path = tmp_path / "bad.pdf"
     path.write_bytes(content)
@@ -116,8 +121,13 @@ def test_metadata_sidecar_applies_and_scan_ignores_notes(tmp_path):
     documents, ignored = scan_corpus(tmp_path)
     assert documents == [tmp_path / "report.txt"] and ignored == [tmp_path / "data.xlsx"]
     doc = load_document(documents[0], tmp_path)
-    assert (doc.id, doc.title, doc.publisher, doc.kind, doc.path) == ("report", "Care report", "Council", "report",
-                                                                     "report.txt")
+    assert (doc.id, doc.title, doc.publisher, doc.kind, doc.path) == (
+        "report",
+        "Care report",
+        "Council",
+        "report",
+        "report.txt",
+    )
 
 
 def test_bad_metadata_kind_is_reported(tmp_path):
@@ -133,9 +143,17 @@ def test_document_without_metadata_gets_a_title(tmp_path):
 
 
 def test_printed_page_labels_are_kept_beside_physical_pages(tmp_path):
-    writer = PdfWriter(clone_from=make_pdf(tmp_path / "plain.pdf", [
-        ["Contents", "Summary of the inspection findings."], ["Foreword", "Leaders welcomed the inspectors."],
-        ["Findings", "Care leavers have personal advisers."], ["Annex", "Methodology of the inspection."]]))
+    writer = PdfWriter(
+        clone_from=make_pdf(
+            tmp_path / "plain.pdf",
+            [
+                ["Contents", "Summary of the inspection findings."],
+                ["Foreword", "Leaders welcomed the inspectors."],
+                ["Findings", "Care leavers have personal advisers."],
+                ["Annex", "Methodology of the inspection."],
+            ],
+        )
+    )
     writer.set_page_label(0, 1, style="/r")
     writer.set_page_label(2, 3, style="/D", start=1)
     writer.write(tmp_path / "labelled.pdf")

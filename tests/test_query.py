@@ -9,28 +9,34 @@ from hypothesis import strategies as st
 from index.query import QueryError, escape_fts, parse_query
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("unregulated accommodation", '("unregulated" OR "accommodation")'),
-    ("what was said about unregulated accommodation", '("unregulated" OR "accommodation")'),
-    ('"care leavers" housing', '"care leavers" AND ("housing")'),
-    ('"to be or not to be"', '"to be or not to be"'),
-    ("multi-agency MACE", '("multi-agency" OR "MACE")'),
-    ("children's homes NEAR/3 foster*", '("children\'s" OR "homes" OR "NEAR" OR "3" OR "foster")'),
-    ("col:value {x} ^start", '("col" OR "value" OR "x" OR "start")'),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("unregulated accommodation", '("unregulated" OR "accommodation")'),
+        ("what was said about unregulated accommodation", '("unregulated" OR "accommodation")'),
+        ('"care leavers" housing', '"care leavers" AND ("housing")'),
+        ('"to be or not to be"', '"to be or not to be"'),
+        ("multi-agency MACE", '("multi-agency" OR "MACE")'),
+        ("children's homes NEAR/3 foster*", '("children\'s" OR "homes" OR "NEAR" OR "3" OR "foster")'),
+        ("col:value {x} ^start", '("col" OR "value" OR "x" OR "start")'),
+    ],
+)
 def test_escape_fts(text, expected):
     assert escape_fts(parse_query(text, 500)) == expected
 
 
-@pytest.mark.parametrize("text, message", [
-    ("", "Empty query"),
-    ("   ", "Empty query"),
-    ("x" * 10_000, "10,000 characters, the limit is 500"),
-    ('"', "no words"),
-    ("?!…—", "no words"),
-    ("AND OR NOT", "only common words"),
-    ('""', "no words"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("", "Empty query"),
+        ("   ", "Empty query"),
+        ("x" * 10_000, "10,000 characters, the limit is 500"),
+        ('"', "no words"),
+        ("?!…—", "no words"),
+        ("AND OR NOT", "only common words"),
+        ('""', "no words"),
+    ],
+)
 def test_bad_queries(text, message):
     with pytest.raises(QueryError, match=message):
         parse_query(text, 500)

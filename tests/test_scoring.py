@@ -8,16 +8,20 @@ from index.fusion import fuse_convex
 
 
 def test_convex_fusion_hand_computed():
-    fused = fuse_convex({"keyword": [(1, 8.0), (2, 4.0), (3, 2.0)], "semantic": [(3, 0.8), (1, 0.4)]},
-                        {"keyword": 0.6, "semantic": 0.4}, depth=2)
+    fused = fuse_convex(
+        {"keyword": [(1, 8.0), (2, 4.0), (3, 2.0)], "semantic": [(3, 0.8), (1, 0.4)]},
+        {"keyword": 0.6, "semantic": 0.4},
+        depth=2,
+    )
     scores = {item: score for item, score, _ in fused}
     assert scores[1] == pytest.approx(0.6 * 1.0 + 0.4 * 0.5)
     assert scores[3] == pytest.approx(0.6 * 0.25 + 0.4 * 1.0)
     assert scores[2] == pytest.approx(0.6 * 0.5 + 0.4 * 0.5)  # cut from semantic: that list's floor, 0.5
     assert [item for item, _, _ in fused] == [1, 3, 2]
     assert dict((i, s) for i, _, s in fused)[2] == ("keyword",)
-    complete = fuse_convex({"keyword": [(1, 8.0)], "semantic": [(3, 0.8), (1, 0.4)]},
-                           {"keyword": 0.6, "semantic": 0.4}, depth=2)
+    complete = fuse_convex(
+        {"keyword": [(1, 8.0)], "semantic": [(3, 0.8), (1, 0.4)]}, {"keyword": 0.6, "semantic": 0.4}, depth=2
+    )
     assert dict((i, s) for i, s, _ in complete)[3] == pytest.approx(0.4)  # keyword list complete: 3 did not match
 
 
@@ -43,6 +47,6 @@ def test_ndcg_hand_computed():
 
 
 def test_fold_and_gold_hits():
-    assert fold("It’s a “Care—crisis”\u00ad\n\n  Review") == "it's a \"care-crisis\" review"
+    assert fold("It’s a “Care—crisis”\u00ad\n\n  Review") == 'it\'s a "care-crisis" review'
     gold = (GoldItem("d", ("a culture of blame, shame and fear",)), GoldItem("e", ("not here",)))
     assert gold_hits("…A Culture  of blame,\nshame and fear has…", gold) == {0}

@@ -29,7 +29,19 @@ SETTINGS: dict[tuple[str, str], tuple[object, str]] = {
     ("server", "host"): ("127.0.0.1", "address the web server listens on"),
     ("server", "port"): (8000, "port the web server listens on"),
     ("server", "threads"): (4, "worker threads of the WSGI server"),
+    ("server", "base_url"): (
+        "",
+        "public address used in absolute links, e.g. https://search.example.org (empty: http://host:port)",
+    ),
+    ("server", "connection_limit"): (500, "open connections the server accepts before it queues new ones"),
+    ("server", "channel_timeout"): (20, "seconds an idle or stalled connection is kept open"),
+    ("limits", "max_file_mb"): (200, "largest corpus file ingested, in MB"),
+    ("limits", "max_pages"): (3000, "most pages read from one PDF"),
+    ("limits", "max_passages"): (20000, "most passages kept from one document"),
+    ("limits", "max_seconds"): (120, "longest extraction of one file, in seconds"),
+    ("limits", "max_memory_mb"): (2048, "memory the extraction of one file may use, in MB"),
 }
+NON_NEGATIVE = {"overlap_tokens"}  # every other number must be above zero
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,14 @@ class Config:
     host: str
     port: int
     threads: int
+    base_url: str
+    connection_limit: int
+    channel_timeout: int
+    max_file_mb: int
+    max_pages: int
+    max_passages: int
+    max_seconds: int
+    max_memory_mb: int
     source: Path | None = None
 
 
@@ -64,13 +84,21 @@ def load_config(path: str | Path | None = None) -> Config:
     source = config_path(path)
     if not source.is_file():
         raise FileNotFoundError(f"{source}: config file not found; pass --config FILE or set {ENV_VAR}")
-    with source.open("rb") as handle:
-        data = tomllib.load(handle)
+    try:
+        with source.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{source}: not valid TOML ({error}); fix the file") from error
+    tables = [name for name, table in data.items() if not isinstance(table, dict)]
+    if tables:
+        raise ValueError(f"{source}: {tables[0]!r} should be a [table] of settings; see README 'Configuration'")
     values = {}
     for (section, key), (default, _help) in SETTINGS.items():
         value = data.get(section, {}).get(key, default)
         if type(value) is not type(default):
             raise ValueError(f"{source}: [{section}] {key} should be {type(default).__name__}, got {value!r}")
+        if isinstance(value, int) and value < (0 if key in NON_NEGATIVE else 1):
+            raise ValueError(f"{source}: [{section}] {key} should be above zero, got {value}")
         values[key] = value
     unknown = {(s, k) for s, table in data.items() for k in table} - set(SETTINGS)
     if unknown:
@@ -78,6 +106,9 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ValueError(f"{source}: unknown setting {names}; see README 'Configuration'")
     if not 0 <= values["keyword_weight"] <= 1:
         raise ValueError(f"{source}: [search] keyword_weight should be between 0 and 1, got {values['keyword_weight']}")
+    if values["base_url"] and not values["base_url"].startswith(("http://", "https://")):
+        raise ValueError(f"{source}: [server] base_url should start with http:// or https://, got {values['base_url']!r}")
+    values["base_url"] = values["base_url"].rstrip("/")
     base = source.parent
     values["corpus"] = (base / values["corpus"]).resolve()
     values["index"] = (base / values["index"]).resolve()

@@ -83,7 +83,13 @@ def publish(root: Path, folder: Path) -> None:
 
 
 def rollback(root: Path) -> tuple[str, str]:
-    """Publish the build kept from before the current one; returns (from version, to version)."""
+    """Publish the build kept from before the current one; returns (from version, to version). Takes the ingest
+    lock, so that it cannot interleave with an ingest."""
+    with ingest_lock(root):
+        return switch_back(root)
+
+
+def switch_back(root: Path) -> tuple[str, str]:
     current = published_version(root)
     if not current:
         raise IndexNotFound(f"{root}: no index has been built; run: python -m ingest")

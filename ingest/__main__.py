@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import signal
 import sys
+import threading
 
 from tqdm import tqdm
 
@@ -114,31 +117,72 @@ def print_report(report: Report) -> None:
         print(f"Report: {report.path}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    try:
-        config = load_config(args.config)
-        moved = move_legacy_index(config.index, config.source.parent)
-        if moved:
-            print(moved)
-        if args.rollback:
-            before, after = rollback(config.index)
-            print(f"Rolled back: published index {after} (was {before})")
-            return 0
-        if args.check:
-            problems = check_index(config)
-            for line in problems:
-                print(line)
-            print(f"{len(problems)} problems found" if problems else "Index is sound and up to date with the corpus")
-            return 1 if problems else 0
-        report = build_index(config, rebuild=args.rebuild, dry_run=args.dry_run, progress=ProgressView())
-        if not args.dry_run:
-            write_report(config.index, report)
-    except (FileNotFoundError, ValueError, RuntimeError, IngestLocked, IndexNotFound) as error:
-        print(f"ingest: {error}", file=sys.stderr)
-        return 2
+def interrupt(signum, frame) -> None:
+    """SIGTERM stops the run the way Ctrl-C does: cleanly, with a report."""
+    raise KeyboardInterrupt
+
+
+def os_problem(error: OSError) -> str:
+    """One line for a failed read or write: the path, the problem and the fix."""
+    if error.errno == errno.ENOSPC:
+        fix = "free some disk space and run the ingest again"
+    else:
+        fix = "check that it exists and that this user may write to it, or set [paths] index in config.toml"
+    return f"{error.filename or 'a file'}: {error.strerror or error}; {fix}"
+
+
+def stopped(config, report: Report, reason: str) -> int:
+    """Say why a run stopped before publishing, and leave a report saying so."""
+    report.interrupted = reason
+    print(f"ingest: {reason}", file=sys.stderr)
+    if config is not None:
+        try:
+            print(f"Report: {write_report(config.index, report)}", file=sys.stderr)
+        except OSError:
+            pass  # the disk that failed the build may not take the report either
+    return 2
+
+
+def run(args: argparse.Namespace, config, report: Report) -> int:
+    """The chosen action; errors are raised to main."""
+    moved = move_legacy_index(config.index, config.source.parent)
+    if moved:
+        print(moved)
+    if args.rollback:
+        before, after = rollback(config.index)
+        print(f"Rolled back: published index {after} (was {before})")
+        return 0
+    if args.check:
+        problems = check_index(config)
+        for line in problems:
+            print(line)
+        print(f"{len(problems)} problems found" if problems else "Index is sound and up to date with the corpus")
+        return 1 if problems else 0
+    build_index(config, rebuild=args.rebuild, dry_run=args.dry_run, progress=ProgressView(), report=report)
+    if not args.dry_run:
+        write_report(config.index, report)
     print_report(report)
     return 1 if report.failed else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    config, report = None, Report()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, interrupt)
+    try:
+        config = load_config(args.config)
+        return run(args, config, report)
+    except KeyboardInterrupt:
+        return stopped(config, report, "interrupted before publishing; the published index is unchanged; run it again")
+    except (ValueError, RuntimeError, IngestLocked, IndexNotFound) as error:
+        print(f"ingest: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        if error.errno is None:  # raised by us, with its message
+            print(f"ingest: {error}", file=sys.stderr)
+            return 2
+        return stopped(config, report, f"{os_problem(error)}; the published index is unchanged")
 
 
 if __name__ == "__main__":

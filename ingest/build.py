@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,10 +12,10 @@ from index.build import Build
 from index.config import Config
 from index.embedding import Embedder
 from index.models import Document, Passage
-from index.publish import IndexNotFound, ingest_lock
+from index.publish import BUILDS, IndexNotFound, ingest_lock
 from ingest.builder import Builder
-from ingest.corpus import load_document
 from ingest.errors import LoadError
+from ingest.extract import Extractor
 from ingest.plan import plan, why_rebuild
 from ingest.report import DocumentReport, Report, Status
 
@@ -41,13 +42,17 @@ def build_index(
     rebuild: bool = False,
     dry_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
+    report: Report | None = None,
 ) -> Report:
     """Bring the index up to date with the corpus and publish it; the live index is untouched on failure.
 
     Unchanged documents keep their passages, vectors and passage ids; new and changed ones are extracted,
     chunked and embedded one at a time. A file that fails keeps its previously indexed version, if any, and
-    is not retried until it changes. With nothing to do, nothing is published."""
-    started, report = time.monotonic(), Report(dry_run=dry_run)
+    is not retried until it changes. With nothing to do, nothing is published. Pass `report` to keep what was
+    done so far when the run is interrupted."""
+    started = time.monotonic()
+    report = report or Report()
+    report.dry_run = dry_run
     with ingest_lock(config.index):
         previous = open_previous(config.index)
         report.previous = report.version = previous.version if previous else ""
@@ -59,11 +64,13 @@ def build_index(
             return report
         reuse = None if report.rebuild else previous
         builder = Builder(config, embedder, max(reuse.vectors.ids(), default=0) + 1 if reuse else 1)
+        check_writable(config.index)
         ids: dict[str, str] = {}
-        for number, (path, entry) in enumerate(planned, start=1):
-            ingest_one(builder, reuse, path, entry, ids)
-            if progress:
-                progress(Progress(number, len(planned), entry))
+        with Extractor(config) as extractor:
+            for number, (path, entry) in enumerate(planned, start=1):
+                ingest_one(builder, extractor, reuse, path, entry, ids)
+                if progress:
+                    progress(Progress(number, len(planned), entry))
         if not builder.documents:
             raise RuntimeError(f"{config.corpus}: no document could be ingested; the published index is unchanged")
         report.version = builder.write(report.failed).name
@@ -72,7 +79,18 @@ def build_index(
     return report
 
 
-def ingest_one(builder: Builder, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]) -> None:
+def check_writable(root: Path) -> None:
+    """Fail before any extraction or embedding when the new build could not be written or published."""
+    for folder in (root, root / BUILDS):
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+
+
+def ingest_one(
+    builder: Builder, extractor: Extractor, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]
+) -> None:
     """Reuse or (re-)ingest one file into the builder, filling in its report entry; failures are never raised.
 
     A file that fails now, or failed before and has not changed (status FAILED from the plan), keeps its
@@ -81,7 +99,7 @@ def ingest_one(builder: Builder, reuse: Build | None, path: Path, entry: Documen
     document = None
     if entry.status != Status.FAILED:
         try:
-            document, passages = add_or_keep(builder, reuse, path, entry, ids)
+            document, passages = add_or_keep(builder, extractor, reuse, path, entry, ids)
         except Exception as error:  # one bad file must not stop the corpus
             entry.status = Status.FAILED
             entry.reason = (
@@ -101,7 +119,7 @@ def ingest_one(builder: Builder, reuse: Build | None, path: Path, entry: Documen
 
 
 def add_or_keep(
-    builder: Builder, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]
+    builder: Builder, extractor: Extractor, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]
 ) -> tuple[Document, list[Passage]]:
     """Copy an unchanged document from the published build, or extract, chunk and embed a new or changed one."""
 
@@ -114,6 +132,6 @@ def add_or_keep(
         check_unique(document)
         builder.keep(document, passages, vectors)
         return document, passages
-    document = load_document(path, builder.config.corpus)
+    document = extractor.load(path)
     check_unique(document)
     return document, builder.add(document)

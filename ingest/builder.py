@@ -69,6 +69,13 @@ class Builder:
                 "no text left to index once page furniture was removed",
                 "check the file is the full document",
             )
+        if len(passages) > self.config.max_passages:
+            limit = self.config.max_passages
+            raise LoadError(
+                Path(document.path),
+                f"{len(passages):,} passages, over the limit of {limit:,} ([limits] max_passages)",
+                "raise the limit in config.toml or split the file",
+            )
         self.next_id += len(passages)
         texts = [embedding_text(document, p, embedder) for p in passages]
         self.keep(document, passages, embedder.encode(texts, self.config.batch_size))

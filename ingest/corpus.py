@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
+import os
+import re
 import tomllib
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.embedding import file_sha256
@@ -14,6 +18,7 @@ from ingest.errors import LoadError
 LOADERS = {".pdf": pdf.load, ".html": html.load, ".htm": html.load, ".txt": text.load, ".md": text.load}
 METADATA_SUFFIX = ".toml"
 METADATA_KEYS = ("title", "publisher", "date", "kind", "source", "licence")
+DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
 
 def is_hidden(path: Path, root: Path) -> bool:
@@ -21,35 +26,83 @@ def is_hidden(path: Path, root: Path) -> bool:
     return any(part.startswith(("_", ".")) for part in path.relative_to(root).parts)
 
 
-def scan_corpus(root: Path) -> tuple[list[Path], list[Path]]:
-    """Documents under `root` (sorted), and the other files that were ignored."""
+@dataclass
+class Scan:
+    """What is in the corpus folder: documents, other files, and links that were not followed."""
+
+    documents: list[Path] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)
+    refused: dict[Path, str] = field(default_factory=dict)  # path -> why it was not read
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, with every link resolved, is within `root`."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def scan_corpus(root: Path) -> Scan:
+    """Documents under `root` (sorted). The corpus is confined to its folder: a link to a file inside it is read,
+    a link that leads outside, or to a folder, is reported and not followed."""
     if not root.is_dir():
         raise FileNotFoundError(f"{root}: corpus folder not found; create it or set [paths] corpus in config.toml")
-    documents, ignored = [], []
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and not is_hidden(p, root)):
-        if path.suffix.lower() in LOADERS:
-            documents.append(path)
-        elif path.suffix.lower() != METADATA_SUFFIX:
-            ignored.append(path)
-    return documents, ignored
+    scan, found = Scan(), []
+    for folder, folders, files in os.walk(root):
+        for name in folders + files:
+            path = Path(folder) / name
+            if is_hidden(path, root) or not path.is_symlink():
+                continue
+            if not inside(path, root):
+                scan.refused[path] = (
+                    f"a link to {os.readlink(path)}, outside the corpus folder; not followed; "
+                    "copy the file into the corpus instead"
+                )
+            elif path.is_dir():
+                scan.refused[path] = "a link to a folder; not followed; move or copy the folder into the corpus"
+        found += [Path(folder) / name for name in files]
+    for path in sorted(found):
+        if is_hidden(path, root) or path in scan.refused or not path.is_file():
+            continue
+        suffix = path.suffix.lower()
+        if suffix in LOADERS:
+            scan.documents.append(path)
+        elif suffix != METADATA_SUFFIX:
+            scan.ignored.append(path)
+    return scan
+
+
+def metadata_problems(data: dict) -> list[str]:
+    """What is wrong with a sidecar's values, one phrase each."""
+    problems = [f"unknown key {key!r} (use only {', '.join(METADATA_KEYS)})" for key in data if key not in METADATA_KEYS]
+    for key, value in data.items():
+        if key in METADATA_KEYS and not isinstance(value, str) and not (key == "date" and isinstance(value, datetime.date)):
+            problems.append(f"{key} should be text in double quotes, got {type(value).__name__} {value!r}")
+    date = data.get("date")
+    if isinstance(date, str) and date and not DATE.fullmatch(date):
+        problems.append(f"date {date!r} should be YYYY, YYYY-MM or YYYY-MM-DD")
+    if isinstance(data.get("kind"), str) and data["kind"] and data["kind"] not in KINDS:
+        problems.append(f"unknown kind {data['kind']!r} (use one of {', '.join(KINDS)})")
+    source = data.get("source")
+    if isinstance(source, str) and source and not source.startswith(("https://", "http://")):
+        problems.append(f"source {source[:60]!r} should be a web address starting with https://")
+    return problems
 
 
 def read_metadata(path: Path) -> dict[str, str]:
-    """The sidecar `<name>.toml` beside a document, if there is one."""
+    """The sidecar `<name>.toml` beside a document, checked, if there is one."""
     sidecar = path.with_suffix(METADATA_SUFFIX)
     if not sidecar.is_file():
         return {}
+    if not inside(sidecar, path.parent):
+        raise LoadError(sidecar, "a link to outside the corpus folder; not followed", "copy the metadata file instead")
     try:
         with sidecar.open("rb") as handle:
             data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as error:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise LoadError(sidecar, f"invalid TOML ({error})", "fix the metadata file or delete it") from error
-    unknown = set(data) - set(METADATA_KEYS)
-    if unknown:
-        raise LoadError(sidecar, f"unknown keys {sorted(unknown)}", f"use only {', '.join(METADATA_KEYS)}")
-    if data.get("kind") and data["kind"] not in KINDS:
-        raise LoadError(sidecar, f"unknown kind {data['kind']!r}", f"use one of {', '.join(KINDS)}")
-    return {key: str(value) for key, value in data.items()}
+    problems = metadata_problems(data)
+    if problems:
+        raise LoadError(sidecar, "; ".join(problems), "fix the metadata file (README, 'Adding documents')")
+    return {key: value.isoformat() if isinstance(value, datetime.date) else value for key, value in data.items()}
 
 
 def file_hashes(path: Path) -> tuple[str, str]:
@@ -60,12 +113,16 @@ def file_hashes(path: Path) -> tuple[str, str]:
     return content, hashlib.sha256(content.encode() + b"\0" + metadata).hexdigest()
 
 
-def load_document(path: Path, root: Path) -> Document:
-    """Extract a document and apply its metadata; raises LoadError for unreadable files."""
+def load_document(path: Path, root: Path, max_pages: int = 0) -> Document:
+    """Extract a document and apply its metadata; raises LoadError for unreadable files (and, given max_pages,
+    for PDFs with more pages)."""
+    metadata = read_metadata(path)  # checked first: a bad sidecar fails fast
     loader = LOADERS[path.suffix.lower()]
+    if max_pages and loader is pdf.load:
+        pdf.check_pages(path, max_pages)
     document = loader(path)
     document.path = path.relative_to(root).as_posix()
     document.sha256, document.fingerprint = file_hashes(path)
-    for key, value in read_metadata(path).items():
+    for key, value in metadata.items():
         setattr(document, key, value)
     return document

@@ -7,3 +7,6 @@ class LoadError(Exception):
     def __init__(self, path, problem: str, fix: str):
         self.path, self.problem, self.fix = str(path), problem, fix
         super().__init__(f"{path}: {problem}; {fix}")
+
+    def __reduce__(self):  # so that a LoadError raised in the extraction process arrives whole
+        return (LoadError, (self.path, self.problem, self.fix))

@@ -32,8 +32,29 @@ def open_reader(path: Path) -> PdfReader:
     except LoadError:
         raise
     except Exception as error:  # pypdf raises many types for damaged files
-        raise LoadError(path, f"corrupt or truncated PDF ({error})", "replace it with a complete copy") from error
+        raise LoadError(path, f"corrupt or truncated PDF ({cause(error)})", "replace it with a complete copy") from error
     return reader
+
+
+def cause(error: BaseException) -> str:
+    """The most telling reason in an exception chain (pypdf wraps the real one in 'Error reading PDF file')."""
+    link = error
+    while link is not None:
+        if isinstance(link, RecursionError):
+            return "its objects are nested too deeply to read"
+        link = link.__cause__ or link.__context__
+    return str(error)
+
+
+def check_pages(path: Path, max_pages: int) -> None:
+    """Refuse, before extracting, a PDF with more pages than the limit."""
+    count = len(open_reader(path).pages)
+    if count > max_pages:
+        raise LoadError(
+            path,
+            f"{count:,} pages, over the limit of {max_pages:,} ([limits] max_pages)",
+            "raise the limit in config.toml or split the file",
+        )
 
 
 def edge_key(line: str) -> str:

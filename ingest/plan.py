@@ -40,15 +40,19 @@ def why_rebuild(config: Config, previous: Build | None, forced: bool) -> str:
 def plan(config: Config, report: Report, previous: Build | None) -> list[tuple[Path, DocumentReport]]:
     """Each corpus file with its status before extraction: added, updated, unchanged, or failed when it
     failed before and has not changed since. Duplicates and removed files go straight into the report."""
-    paths, ignored = scan_corpus(config.corpus)
-    report.ignored = [p.relative_to(config.corpus).as_posix() for p in ignored]
+    scan = scan_corpus(config.corpus)
+    report.ignored = [p.relative_to(config.corpus).as_posix() for p in scan.ignored]
+    report.files += [
+        DocumentReport(p.relative_to(config.corpus).as_posix(), Status.FAILED, reason=reason)
+        for p, reason in scan.refused.items()
+    ]
     stored = previous.manifest.fingerprints if previous else {}
     failed_before = previous.manifest.failed if previous and not report.rebuild else {}
     planned, seen = [], {}
-    for path in paths:
+    for path in scan.documents:
         relative = path.relative_to(config.corpus).as_posix()
         content, fingerprint = file_hashes(path)
-        if content in seen:
+        if content in seen and path.stat().st_size:  # empty files are reported as empty, not as copies
             report.files.append(
                 DocumentReport(
                     relative,

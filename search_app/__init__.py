@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
 
 from index.config import load_config
 from index.publish import IndexNotFound
@@ -10,6 +13,16 @@ from index.query import QueryError
 from index.search import Searcher, UnknownDocument
 
 ERRORS = {QueryError: 400, UnknownDocument: 404, IndexNotFound: 503}
+# No script, frame or plugin from anywhere else; the app's pages use only its own stylesheet.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"  # an original PDF: shown, never scripted
 
 
 def create_app(test_config: dict | None = None, searcher: Searcher | None = None) -> Flask:
@@ -20,6 +33,7 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
         app.config.update(test_config)
     settings = load_config(app.config["CONFIG_FILE"])
     app.config["SETTINGS"] = settings
+    app.config.setdefault("BASE_URL", settings.base_url or f"http://{settings.host}:{settings.port}")
     app.extensions["searcher"] = searcher or Searcher(settings)
 
     from search_app import api, pages
@@ -28,9 +42,25 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.register_blueprint(api.bp)
     for error_type, status in ERRORS.items():
         app.register_error_handler(error_type, lambda error, status=status: error_response(error, status))
-    app.register_error_handler(404, lambda error: error_response(error, 404))
-    app.register_error_handler(405, lambda error: error_response(error, 405))
+    app.register_error_handler(HTTPException, lambda error: error_response(error, error.code or 500))
+    app.register_error_handler(Exception, internal_error)
+    app.after_request(add_security_headers)
     return app
+
+
+def add_security_headers(response):
+    """Every response: a strict content policy, no MIME sniffing, no framing."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if response.mimetype == "application/pdf":
+        response.headers["Content-Security-Policy"] = PDF_POLICY
+    return response
+
+
+def internal_error(error: Exception):
+    """A bug: logged with its traceback for the operator, one JSON or HTML error for the user."""
+    logging.getLogger(__name__).exception("unhandled error on %s", request.path)
+    return error_response(RuntimeError("Internal error: the search service failed; try again or report it."), 500)
 
 
 def error_message(error: Exception) -> str:

@@ -29,13 +29,28 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         settings = load_config(args.config)
-        app = create_app({"CONFIG_FILE": str(settings.source)})
-    except (FileNotFoundError, ValueError, IndexNotFound) as error:
+        host, port = args.host or settings.host, args.port or settings.port
+        app = create_app({"CONFIG_FILE": str(settings.source), "BASE_URL": settings.base_url or f"http://{host}:{port}"})
+    except (FileNotFoundError, ValueError, RuntimeError, IndexNotFound) as error:
         print(f"search_app: {error}", file=sys.stderr)
         return 2
-    host, port = args.host or settings.host, args.port or settings.port
-    print(f"Serving on http://{host}:{port}/", flush=True)
-    serve(app, host=host, port=port, threads=settings.threads)
+    print(f"Serving on http://{host}:{port}/ (links use {app.config['BASE_URL']})", flush=True)
+    try:
+        serve(
+            app,
+            host=host,
+            port=port,
+            threads=settings.threads,
+            connection_limit=settings.connection_limit,
+            channel_timeout=settings.channel_timeout,
+            cleanup_interval=max(1, settings.channel_timeout // 4),
+            asyncore_use_poll=True,  # poll(), not select(): no limit of 1,024 open sockets
+            max_request_body_size=1 << 20,
+            ident="",
+        )
+    except OSError as error:
+        print(f"search_app: cannot listen on {host}:{port} ({error.strerror}); pick another --port", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, current_app, jsonify, request, url_for
 
 from index.models import Document, Hit
@@ -26,15 +28,15 @@ def document_json(document: Document) -> dict:
     }
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link on the configured public address ([server] base_url), never on the request's Host."""
+    return current_app.config["BASE_URL"] + url_for(endpoint, **values)
+
+
 def hit_url(hit: Hit, external: bool = False) -> str:
     """The link that opens a hit's passage, marked, in its document."""
-    return url_for(
-        "pages.document",
-        document_id=hit.document.id,
-        passage=hit.passage.id,
-        _anchor=f"passage-{hit.passage.id}",
-        _external=external,
-    )
+    link = external_url if external else url_for
+    return link("pages.document", document_id=hit.document.id, passage=hit.passage.id, _anchor=f"passage-{hit.passage.id}")
 
 
 def hit_json(hit: Hit) -> dict:
@@ -57,8 +59,8 @@ def read_k(value: str | None) -> int | None:
     """The k parameter, or a QueryError that says what a valid one is."""
     if value in (None, ""):
         return None
-    if not value.strip().isdigit():
-        raise QueryError(f"k must be a whole number, got {value!r}.")
+    if not re.fullmatch(r"[0-9]{1,6}", value.strip()):
+        raise QueryError(f"k must be a whole number written with the digits 0-9, got {value[:20]!r}.")
     return int(value)
 
 
@@ -87,7 +89,7 @@ def documents():
                     "path": d.path,
                     "source": d.source,
                     "licence": d.licence,
-                    "url": url_for("pages.document", document_id=d.id, _external=True),
+                    "url": external_url("pages.document", document_id=d.id),
                 }
                 for d in docs
             ],

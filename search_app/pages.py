@@ -65,8 +65,10 @@ def document(document_id: str):
 @bp.get("/documents/<document_id>/file")
 def original(document_id: str):
     doc, _ = searcher().document(document_id)
+    if not doc.is_pdf:  # an HTML original served from this origin could run its scripts here
+        abort(404, description=f"Only PDF originals are served; the text of {document_id!r} is at /documents/{document_id}.")
     root = current_app.config["SETTINGS"].corpus
     path = (root / doc.path).resolve()
-    if root not in path.parents or not path.is_file():
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
         abort(404, description=f"The original file of {document_id!r} is not in the corpus folder.")
-    return send_file(path)
+    return send_file(path, mimetype="application/pdf", download_name=path.name)

@@ -21,7 +21,7 @@ def test_api_search_shape(client):
     assert set(first) >= {"rank", "score", "text", "document", "page", "section", "citation", "url"}
     assert set(first["document"]) == {"id", "title", "publisher", "date", "kind"}
     assert [r["rank"] for r in body["results"]] == [1, 2, 3]
-    assert first["url"].startswith("http://localhost/documents/")
+    assert first["url"].startswith("http://127.0.0.1:8000/documents/")
 
 
 def test_citation_names_title_publisher_date_and_page(client):
@@ -75,7 +75,7 @@ def test_search_page_error_is_shown(client):
 
 def test_document_page_marks_the_linked_passage_and_links_the_pdf(client):
     hit = client.get("/api/search?q=five children's homes&mode=keyword").get_json()["results"][0]
-    page = client.get(hit["url"].replace("http://localhost", ""))
+    page = client.get(hit["url"].replace("http://127.0.0.1:8000", ""))
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     passage_id = hit["url"].split("passage=")[1].split("#")[0]

@@ -118,9 +118,9 @@ def test_metadata_sidecar_applies_and_scan_ignores_notes(tmp_path):
     (tmp_path / "report.txt").write_text("Children in care\n\nA long enough body of text about care.")
     (tmp_path / "report.toml").write_text('title = "Care report"\npublisher = "Council"\nkind = "report"\n')
     (tmp_path / "data.xlsx").write_bytes(b"junk")
-    documents, ignored = scan_corpus(tmp_path)
-    assert documents == [tmp_path / "report.txt"] and ignored == [tmp_path / "data.xlsx"]
-    doc = load_document(documents[0], tmp_path)
+    scan = scan_corpus(tmp_path)
+    assert scan.documents == [tmp_path / "report.txt"] and scan.ignored == [tmp_path / "data.xlsx"]
+    doc = load_document(scan.documents[0], tmp_path)
     assert (doc.id, doc.title, doc.publisher, doc.kind, doc.path) == (
         "report",
         "Care report",
@@ -135,6 +135,68 @@ def test_bad_metadata_kind_is_reported(tmp_path):
     (tmp_path / "r.toml").write_text('kind = "novel"\n')
     with pytest.raises(LoadError, match="unknown kind 'novel'"):
         load_document(tmp_path / "r.txt", tmp_path)
+
+
+@pytest.mark.parametrize(
+    "sidecar, problem",
+    [
+        ("date = 5", "date should be text in double quotes, got int 5"),
+        ('title = ["a", "b"]', "title should be text in double quotes, got list ['a', 'b']"),
+        ('date = "May 2024"', "date 'May 2024' should be YYYY, YYYY-MM or YYYY-MM-DD"),
+        ('date = "2024-13"', "date '2024-13' should be YYYY, YYYY-MM or YYYY-MM-DD"),
+        ('source = "javascript:alert(1)"', "source 'javascript:alert(1)' should be a web address"),
+        ("[title]\nx = 1", "title should be text in double quotes, got dict"),
+        ('titel = "typo"', "unknown key 'titel'"),
+        ('title = "unclosed', "invalid TOML"),
+    ],
+)
+def test_sidecar_values_are_checked_with_one_clear_line(tmp_path, sidecar, problem):
+    (tmp_path / "r.txt").write_text("Some text about care.")
+    (tmp_path / "r.toml").write_text(sidecar + "\n")
+    with pytest.raises(LoadError) as raised:
+        load_document(tmp_path / "r.txt", tmp_path)
+    message = str(raised.value)
+    assert message.startswith(f"{tmp_path / 'r.toml'}: ") and problem in message and "\n" not in message
+    assert "fix the metadata file" in message
+
+
+def test_sidecar_dates_may_be_toml_dates_and_keep_their_precision(tmp_path):
+    (tmp_path / "r.txt").write_text("Some text about care.")
+    (tmp_path / "r.toml").write_text("date = 2024-05-07\n")
+    assert load_document(tmp_path / "r.txt", tmp_path).date == "2024-05-07"
+    (tmp_path / "r.toml").write_text('date = "2024-05"\n')
+    assert load_document(tmp_path / "r.txt", tmp_path).date == "2024-05"
+
+
+def test_links_out_of_the_corpus_are_reported_and_not_followed(tmp_path):
+    corpus, outside = tmp_path / "corpus", tmp_path / "outside"
+    (corpus / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.txt").write_text("root:x:0:0")
+    (outside / "folder").mkdir()
+    (outside / "folder" / "inner.txt").write_text("more secrets")
+    (corpus / "real.txt").write_text("Children in care.")
+    (corpus / "passwd.txt").symlink_to("/etc/passwd")
+    (corpus / "secret.txt").symlink_to(outside / "secret.txt")
+    (corpus / "linked-folder").symlink_to(outside / "folder")
+    (corpus / "inner-folder").symlink_to(corpus / "sub")
+    (corpus / "alias.txt").symlink_to(corpus / "real.txt")  # inside the corpus: read (and found a duplicate)
+    (corpus / "dangling.txt").symlink_to(tmp_path / "nothing.txt")
+    scan = scan_corpus(corpus)
+    assert scan.documents == [corpus / "alias.txt", corpus / "real.txt"]
+    refused = {path.name: reason for path, reason in scan.refused.items()}
+    assert set(refused) == {"passwd.txt", "secret.txt", "linked-folder", "inner-folder", "dangling.txt"}
+    assert refused["passwd.txt"].startswith("a link to /etc/passwd, outside the corpus folder; not followed")
+    assert "a link to a folder; not followed" in refused["inner-folder"]
+
+
+def test_a_sidecar_linked_from_outside_is_refused(tmp_path):
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "meta.toml").write_text('title = "Leaked"\n')
+    (tmp_path / "corpus" / "r.txt").write_text("Some text about care.")
+    (tmp_path / "corpus" / "r.toml").symlink_to(tmp_path / "meta.toml")
+    with pytest.raises(LoadError, match="a link to outside the corpus folder"):
+        load_document(tmp_path / "corpus" / "r.txt", tmp_path / "corpus")
 
 
 def test_document_without_metadata_gets_a_title(tmp_path):

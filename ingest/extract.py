@@ -1,0 +1,75 @@
+"""Extraction in a child process under limits, so that one hostile file can neither stall the run nor exhaust
+its memory: a file over [limits] max_file_mb is not opened, one that takes longer than max_seconds is stopped,
+one that needs more than max_memory_mb fails in the child, and each becomes one LoadError naming the limit."""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from multiprocessing.pool import Pool
+from pathlib import Path
+
+from index.config import Config
+from index.models import Document
+from ingest.corpus import load_document
+from ingest.errors import LoadError
+
+CONTEXT = multiprocessing.get_context("forkserver")  # children start from a clean process, not a copy of torch
+CONTEXT.set_forkserver_preload(["ingest.corpus"])
+MB = 1 << 20
+
+
+def limit_memory(megabytes: int) -> None:
+    """Cap the child's address space: an allocation past it raises MemoryError there."""
+    resource.setrlimit(resource.RLIMIT_AS, (megabytes * MB, megabytes * MB))
+
+
+class Extractor:
+    """Runs load_document in one child process, reused from file to file and replaced after a timeout."""
+
+    def __init__(self, config: Config):
+        self.config = config
+        self.pool: Pool | None = None
+
+    def __enter__(self) -> Extractor:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def load(self, path: Path) -> Document:
+        """The extracted document, or a LoadError for a bad file or one over a limit."""
+        limits = self.config
+        size = path.stat().st_size
+        if size > limits.max_file_mb * MB:
+            raise LoadError(
+                path,
+                f"{size / MB:,.0f} MB, over the limit of {limits.max_file_mb} MB ([limits] max_file_mb)",
+                "raise the limit in config.toml or split the file",
+            )
+        if self.pool is None:
+            self.pool = CONTEXT.Pool(1, initializer=limit_memory, initargs=(limits.max_memory_mb,))
+        pending = self.pool.apply_async(load_document, (path, self.config.corpus, limits.max_pages))
+        try:
+            return pending.get(timeout=limits.max_seconds)
+        except multiprocessing.TimeoutError:
+            self.close()
+            raise LoadError(
+                path,
+                f"extraction took longer than {limits.max_seconds} s ([limits] max_seconds)",
+                "raise the limit in config.toml if the file is genuine, or replace it",
+            ) from None
+        except MemoryError:
+            self.close()
+            raise LoadError(
+                path,
+                f"extraction needed more than {limits.max_memory_mb} MB ([limits] max_memory_mb)",
+                "raise the limit in config.toml if the file is genuine, or replace it",
+            ) from None
+
+    def close(self) -> None:
+        """Stop the child process, whatever it is doing."""
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None

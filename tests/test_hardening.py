@@ -1,0 +1,188 @@
+"""The nine failures found by probing the service as an attacker and an operator would, each kept found."""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import resource
+from pathlib import Path
+
+import pytest
+
+from index.publish import BUILDS, CURRENT, current_build, ingest_lock
+from index.search import Searcher
+from ingest.__main__ import main
+from ingest.build import build_index
+from ingest.check import check_index
+from search_app import create_app
+from tests.conftest import fake_config
+from tests.hostile import LIMITS, make_hostile_corpus
+from tests.test_ingest import make_small_corpus
+
+HEADERS = ("Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options")
+
+
+@pytest.fixture(scope="module")
+def client(fake_built, fake_searcher):
+    app = create_app({"CONFIG_FILE": str(fake_built[0].source), "TESTING": True}, searcher=fake_searcher)
+    return app.test_client()
+
+
+@pytest.mark.parametrize("k", ["²", "①", "٣", "1" * 5000, "-1", "1e3", " 7 0"])
+def test_1_odd_digits_in_k_are_a_400_not_a_500(client, k):
+    response = client.get("/api/search", query_string={"q": "care", "k": k})
+    assert response.status_code == 400 and "whole number" in response.get_json()["error"]["message"]
+    page = client.get("/", query_string={"q": "care", "k": k})
+    assert page.status_code == 400 and b"whole number" in page.data
+
+
+def test_2_html_originals_are_not_served_and_every_response_has_security_headers(client):
+    response = client.get("/documents/children-commissioner-blog/file")
+    assert response.status_code == 404 and b"Only PDF originals are served" in response.data
+    pdf = client.get("/documents/fostering-report/file")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf" and pdf.data.startswith(b"%PDF")
+    assert "script" not in pdf.headers["Content-Security-Policy"] and pdf.headers["X-Content-Type-Options"] == "nosniff"
+    for path in (
+        "/",
+        "/?q=care",
+        "/api/search?q=care",
+        "/documents/practice-note",
+        "/nothing",
+        "/api/nothing",
+        "/static/style.css",
+        "/healthz",
+        "/api/search?q=",
+    ):
+        response = client.get(path)
+        assert all(name in response.headers for name in HEADERS), path
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+
+
+def test_8_the_host_header_never_reaches_a_link(client):
+    body = client.get("/api/search?q=care&k=3", headers={"Host": "evil.example:666"}).get_json()
+    assert all(r["url"].startswith("http://127.0.0.1:8000/documents/") for r in body["results"])
+    catalogue = client.get("/api/documents", headers={"Host": "evil.example:666"}).get_json()
+    assert "evil" not in json.dumps(catalogue)
+
+
+def test_8_links_use_the_configured_public_address(fake_built, fake_searcher, tmp_path):
+    config_file = tmp_path / "config.toml"
+    config_file.write_text(Path(fake_built[0].source).read_text() + '[server]\nbase_url = "https://search.example.org/"\n')
+    app = create_app({"CONFIG_FILE": str(config_file), "TESTING": True}, searcher=fake_searcher)
+    body = app.test_client().get("/api/search?q=care&k=1").get_json()
+    assert body["results"][0]["url"].startswith("https://search.example.org/documents/")
+
+
+def test_an_unexpected_error_is_the_one_json_error_shape(fake_built, fake_searcher, monkeypatch):
+    app = create_app({"CONFIG_FILE": str(fake_built[0].source)}, searcher=fake_searcher)
+    monkeypatch.setattr(fake_searcher, "search", lambda *a, **k: 1 / 0)
+    response = app.test_client().get("/api/search?q=care")
+    assert response.status_code == 500
+    assert response.get_json() == {
+        "error": {"status": 500, "message": "Internal error: the search service failed; try again or report it."}
+    }
+    page = app.test_client().get("/?q=care")
+    assert page.status_code == 500 and b"Traceback" not in page.data and b"ZeroDivision" not in page.data
+
+
+def test_3_4_9_every_hostile_file_gets_one_clear_line_and_none_is_fatal(tmp_path, fake_model, capsys):
+    corpus = tmp_path / "corpus"
+    expected = make_hostile_corpus(corpus, tmp_path / "outside")
+    config = fake_config(tmp_path, corpus, LIMITS)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    assert main(["--config", str(config.source)]) == 1
+    out, err = capsys.readouterr()
+    assert "Traceback" not in out + err
+    lines = out.splitlines()
+    for name, words in expected.items():
+        line = next((line for line in lines if f" {name}: " in line or f" {name} " in line), None)
+        assert line is not None and words in line, (name, words, line)
+    assert len(expected) >= 25
+    searcher = Searcher(config, fake_model and None or __import__("tests.doubles").doubles.HashingEmbedder())
+    store = searcher.current().store
+    paths = {d.path for d in store.documents.values()}
+    assert "passwd.txt" not in paths and not any("secret" in p for p in paths)
+    texts = " ".join(p.text for d in store.documents for p in store.document_passages(d))
+    assert "root:x:0:0" not in texts
+    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss >= before  # the extraction ran in a child
+
+
+def test_5_an_unwritable_index_folder_is_one_line_and_exit_2_before_any_work(tmp_path, fake_model, capsys):
+    corpus = make_small_corpus(tmp_path)
+    (tmp_path / "blocked").write_text("a file where the index folder should be")
+    config = fake_config(tmp_path, corpus)
+    config_file = Path(config.source)
+    config_file.write_text(config_file.read_text().replace(str(tmp_path / "index"), str(tmp_path / "blocked" / "data")))
+    assert main(["--config", str(config_file)]) == 2
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"ingest: {tmp_path / 'blocked' / 'data'}") and "Not a directory" in err
+    assert "this user may write to it" in err and fake_model == []
+
+
+def test_5_an_unwritable_builds_folder_fails_before_the_embedding_work(tmp_path, fake_model, capsys):
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    config.index.mkdir()
+    (config.index / BUILDS).write_text("not a folder")
+    assert main(["--config", str(config.source)]) == 2
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "added" not in err and fake_model == []
+    assert f"{config.index / BUILDS}" in err and "the published index is unchanged" in err
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EIO])
+def test_a_full_disk_or_io_error_while_writing_leaves_the_published_index_serving(
+    tmp_path, fake_embedder, fake_model, monkeypatch, capsys, code
+):
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    published = build_index(config, fake_embedder).version
+    (corpus / "new.txt").write_text("Kinship carers asked for more support.")
+
+    def failing_write(path, ids, vectors):
+        path.write_bytes(b"partial")
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr("index.publish.write_vectors", failing_write)
+    assert main(["--config", str(config.source)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and os.strerror(code) in err and "the published index is unchanged" in err
+    assert current_build(config.index).name == published
+    assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == [published]
+    assert Searcher(config, fake_embedder).search("kinship allowances", 1).hits
+    report = json.loads(Path(err.split("Report: ")[1].strip()).read_text())
+    assert report["interrupted"] and not report["published"]
+    monkeypatch.undo()
+    assert build_index(config, fake_embedder).published and check_index(config) == []
+
+
+def test_an_interrupted_run_leaves_a_report_saying_so(tmp_path, fake_model, monkeypatch, capsys):
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+
+    def interrupt(event):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("ingest.__main__.ProgressView", lambda: interrupt)
+    assert main(["--config", str(config.source)]) == 2
+    err = capsys.readouterr().err
+    assert "interrupted before publishing; the published index is unchanged" in err
+    report = json.loads(Path(err.split("Report: ")[1].strip()).read_text())
+    assert report["interrupted"].startswith("interrupted") and report["files"] and not report["published"]
+    assert not (config.index / CURRENT).exists()
+
+
+def test_6_rollback_waits_for_no_one_and_refuses_during_an_ingest(tmp_path, fake_embedder, capsys):
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    build_index(config, fake_embedder)
+    (corpus / "new.txt").write_text("Kinship carers asked for more support.")
+    second = build_index(config, fake_embedder).version
+    with ingest_lock(config.index):
+        assert main(["--config", str(config.source), "--rollback"]) == 2
+    assert "another ingest is running" in capsys.readouterr().err
+    assert current_build(config.index).name == second
+    assert main(["--config", str(config.source), "--rollback"]) == 0

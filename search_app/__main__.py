@@ -46,7 +46,6 @@ def main(argv: list[str] | None = None) -> int:
             cleanup_interval=max(1, settings.channel_timeout // 4),
             asyncore_use_poll=True,  # poll(), not select(): no limit of 1,024 open sockets
             max_request_body_size=1 << 20,
-            ident="",
         )
     except OSError as error:
         print(f"search_app: cannot listen on {host}:{port} ({error.strerror}); pick another --port", file=sys.stderr)

@@ -14,17 +14,12 @@ import pytest
 from index.config import load_config
 from ingest.build import build_index
 from tests.conftest import ROOT, write_config
+from tests.servers import free_port
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def get(url: str) -> tuple[int, dict]:
+def get(url: str, timeout: float = 30) -> tuple[int, dict]:
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
@@ -123,3 +118,23 @@ def test_publishing_a_new_index_fails_no_request_in_flight(tmp_path, embedder):
     assert failures == [] and len(seen) > 20
     assert set(seen) <= set(versions) and seen[-1] == versions[-1] and first in seen
     assert status == 200 and body["index"] == versions[-1] and len(body["results"]) == 3
+
+
+def test_idle_connections_do_not_starve_searches(server):
+    host, port = server.removeprefix("http://").split(":")
+    idle = []
+    try:
+        for _ in range(150):  # more than waitress's default connection limit of 100
+            idle.append(socket.create_connection((host, int(port)), timeout=5))
+        status, body = get(f"{server}/api/search?q=foster%20carers&k=3", timeout=10)
+        assert status == 200 and len(body["results"]) == 3
+    finally:
+        for connection in idle:
+            connection.close()
+
+
+def test_a_forged_host_header_never_reaches_a_link(server):
+    request = urllib.request.Request(f"{server}/api/search?q=carers&k=2", headers={"Host": "evil.example:666"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        body = json.load(response)
+    assert all(r["url"].startswith(f"{server}/documents/") for r in body["results"])

@@ -9,6 +9,8 @@ import resource
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from index.publish import BUILDS, CURRENT, current_build, ingest_lock
 from index.search import Searcher
@@ -186,3 +188,63 @@ def test_6_rollback_waits_for_no_one_and_refuses_during_an_ingest(tmp_path, fake
     assert "another ingest is running" in capsys.readouterr().err
     assert current_build(config.index).name == second
     assert main(["--config", str(config.source), "--rollback"]) == 0
+
+
+PARAMETER = st.one_of(
+    st.text(max_size=40),
+    st.from_regex(r"[0-9]{1,8}", fullmatch=True),
+    st.sampled_from(
+        ["", "0", "100", "101", "hybrid", "keyword", "semantic", '"', "AND OR NOT", "²", "\x00", "%00", "../../etc"]
+    ),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    q=PARAMETER,
+    k=PARAMETER,
+    mode=PARAMETER,
+    extra=st.dictionaries(st.text(max_size=8), PARAMETER, max_size=3),
+    path=st.sampled_from(["/api/search", "/"]),
+)
+def test_generated_queries_and_parameters_never_cause_a_server_error(client, q, k, mode, extra, path):
+    response = client.get(path, query_string={**extra, "q": q, "k": k, "mode": mode})
+    assert response.status_code < 500, (path, q, k, mode, extra)
+    if path.startswith("/api/"):
+        assert response.is_json and ("results" in response.get_json() or "error" in response.get_json())
+
+
+TRAVERSALS = [
+    "/documents/../../etc/passwd",
+    "/documents/..%2f..%2f..%2fetc%2fpasswd",
+    "/documents/%2e%2e/%2e%2e/etc/passwd/file",
+    "/documents/..%252f..%252fetc%252fpasswd/file",
+    "/static/../../../../etc/passwd",
+    "/static/..%2f..%2f..%2fetc/passwd",
+    "/static/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/static/....//....//etc/passwd",
+    "/documents/%00/file",
+    "/documents/practice-note/file/../../../../etc/passwd",
+    "//etc/passwd",
+    "/documents//etc/passwd/file",
+    "/static//etc/passwd",
+    "/documents/..\\..\\etc\\passwd/file",
+    "/static/..\\..\\config.toml",
+    "/documents/%2e%2e%5c%2e%2e%5cetc%5cpasswd/file",
+    "/static/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd",
+    "/documents/passwd/file",
+    "/documents/secret/file",
+    "/static/../config.toml",
+    "/static/../../README.md",
+    "/static/..%2fconfig.toml",
+    "/documents/..%2fconfig/file",
+    "/api/../config.toml",
+    "/api/documents/../../config.toml",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_path_traversal_serves_nothing_outside_the_corpus(client, path):
+    response = client.get(path)
+    assert response.status_code in (200, 308, 400, 404, 405)
+    assert b"root:x:0:0" not in response.data and b"[paths]" not in response.data and b"# Children" not in response.data

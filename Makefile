@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FAST := not model and not corpus and not browser
 
-.PHONY: setup setup-dev index run lint check test evaluate lock
+.PHONY: setup setup-dev index run lint check test evaluate lock soak
 
 # The runtime lock for serving; the dev lock adds test, lint and benchmark tools to the same pins.
 $(VENV)/.runtime: requirements.txt
@@ -41,6 +41,10 @@ check: lint
 test: check index
 	$(PY) -m evaluation --check
 	$(PY) -m pytest -m "not ($(FAST))"
+
+# The long resilience checks (about ten minutes): python -m benchmarks.soak --help
+soak: setup-dev
+	$(PY) -m benchmarks.soak
 
 evaluate: setup
 	$(PY) -m evaluation

@@ -56,7 +56,7 @@ def run_beir(searcher: Searcher, queries: dict[str, str], mode: str, k: int = 10
     """A run: for each query, document id -> score of the top k (ranks kept by strictly falling scores)."""
     run = {}
     for qid, text in queries.items():
-        hits = searcher.search(text[: searcher.config.max_query_chars], k, mode).hits
+        hits = searcher.search(text[: searcher.config.max_query_chars], k, mode, fold=False).hits
         run[qid] = {h.document.id: float(len(hits) - h.rank + 1) for h in hits}
     return run
 

@@ -22,3 +22,24 @@ def fuse_convex(
         score = sum(weights[name] * scores.get(item, floors[name]) for name, scores in normalised.items())
         fused.append((item, score, tuple(name for name, scores in normalised.items() if item in scores)))
     return sorted(fused, key=lambda row: (-row[1], row[0]))
+
+
+def keyword_tail(
+    fused: list[tuple[int, float, tuple[str, ...]]],
+    keyword: list[tuple[int, float]],
+    lists: dict[str, list[tuple[int, float]]],
+    weight: float,
+    depth: int,
+) -> list[tuple[int, float, tuple[str, ...]]]:
+    """The keyword matches ranked below `depth` and not already fused, scored as fuse_convex would score them
+    (their normalised BM25, the semantic list's floor): all below every fused item, in BM25 order."""
+    seen = {item for item, _, _ in fused}
+    top = keyword[0][1] if keyword and keyword[0][1] > 0 else 1.0
+    semantic = [score for _, score in lists["semantic"]]
+    best = max(semantic, default=0.0)
+    floor = min(semantic) / best if best > 0 and len(semantic) >= depth else 0.0
+    return [
+        (item, weight * score / top + (1 - weight) * floor, ("keyword",))
+        for item, score in keyword[depth:]
+        if item not in seen
+    ]

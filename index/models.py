@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 KINDS = ("report", "guidance", "inspection", "survey write-up", "summary", "news", "commentary")
+GRADES = ("outstanding", "good", "requires improvement", "inadequate")  # Ofsted's four, in order
+JUDGEMENTS = ("leaders", "help_and_protection", "children_in_care", "care_leavers", "overall")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class Document:
     pages: list[Page] = field(default_factory=list)
     headings: list[Heading] = field(default_factory=list)
     fingerprint: str = ""  # hash of the file and its metadata sidecar: unchanged documents are reused
+    local_authority: str = ""  # the council an Ofsted inspection report is about
+    inspection_start: str = ""  # ISO dates of the inspection visit
+    inspection_end: str = ""
+    judgements: dict[str, str] = field(default_factory=dict)  # JUDGEMENTS key -> one of GRADES
 
     @property
     def is_pdf(self) -> bool:
@@ -62,6 +68,8 @@ class Passage:
     tokens: int
     page_label: str = ""
     id: int = 0
+    section_judgement: str = ""  # the grade its section heading carries, in an inspection report
+    roles: tuple[str, ...] = ()  # the speaker roles of the quotations it holds, in a survey write-up
 
 
 @dataclass(frozen=True)
@@ -73,3 +81,4 @@ class Hit:
     score: float
     rank: int
     matched_by: tuple[str, ...]
+    also: tuple[tuple[Passage, Document], ...] = ()  # other places saying the same (near-duplicates), folded here

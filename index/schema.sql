@@ -10,6 +10,13 @@ CREATE TABLE documents (
     licence   TEXT NOT NULL,
     sha256    TEXT NOT NULL,  -- of the file's content
     fingerprint TEXT NOT NULL,  -- of the file and its metadata sidecar
+    date_start TEXT NOT NULL,  -- first and last day the date covers, for date filters ('' when undated)
+    date_end  TEXT NOT NULL,
+    local_authority TEXT NOT NULL,  -- Ofsted inspection reports: the council, visit dates and grades
+    inspection_start TEXT NOT NULL,
+    inspection_end TEXT NOT NULL,
+    judgement TEXT NOT NULL,  -- overall effectiveness
+    judgements TEXT NOT NULL,  -- JSON {judgement: grade}
     text      TEXT NOT NULL,
     pages     TEXT NOT NULL,  -- JSON [[number, start, end, label], ...]
     headings  TEXT NOT NULL   -- JSON [[start, title], ...]
@@ -26,9 +33,25 @@ CREATE TABLE passages (
     page_label  TEXT NOT NULL,
     section     TEXT NOT NULL,
     tokens      INTEGER NOT NULL,
-    text        TEXT NOT NULL
+    text        TEXT NOT NULL,
+    section_judgement TEXT NOT NULL,  -- the grade its section heading carries
+    roles       TEXT NOT NULL,  -- the speaker roles of the quotations it holds, '|'-separated
+    dup_group   INTEGER NOT NULL  -- passages saying the same thing share one group (the smallest id among them)
 );
 CREATE INDEX passages_by_document ON passages(document_id, start);
+
+-- Each speaker role a passage quotes (role filters and facets).
+CREATE TABLE passage_roles (
+    passage_id INTEGER NOT NULL REFERENCES passages(id),
+    role       TEXT NOT NULL,
+    PRIMARY KEY (role, passage_id)
+) WITHOUT ROWID;
+
+-- The corpus's own words with their passage counts, for spelling suggestions.
+CREATE TABLE vocabulary (
+    word  TEXT PRIMARY KEY,
+    count INTEGER NOT NULL
+) WITHOUT ROWID;
 
 -- rowid = passages.id; context holds the document title and section heading.
 CREATE VIRTUAL TABLE passages_fts USING fts5(

@@ -2,34 +2,93 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 
 from index.build import Build
 from index.config import Config
 from index.embedding import Embedder, load_embedder
-from index.fusion import fuse_convex
+from index.filters import Filters
+from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
-from index.models import Document, Hit
+from index.models import Document, Hit, Passage
 from index.publish import current_build
 from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
 
 MODES = ("hybrid", "keyword", "semantic")
+MAX_RESULTS = 1000  # the ranked list a query can page through
+
+
+def fold_duplicates(ranked: list[Ranked], groups: dict[int, int]) -> tuple[list[Ranked], dict[int, list[int]]]:
+    """Keep the best-ranked passage of each near-duplicate group; the others become its "also in" places."""
+    first: dict[int, int] = {}
+    kept, also = [], {}
+    for row in ranked:
+        group = groups.get(row[0], row[0])
+        if group in first:
+            also.setdefault(first[group], []).append(row[0])
+        else:
+            first[group] = row[0]
+            kept.append(row)
+    return kept, also
+
+
+def group_by_document(ranked: list[Ranked], index: Build) -> list[tuple[str, list[Ranked]]]:
+    """(document id, its ranked rows), documents in the order of their best passage."""
+    by_document: dict[str, list[Ranked]] = {}
+    passages = index.store.document_ids([i for i, _, _ in ranked])
+    for row in ranked:
+        by_document.setdefault(passages[row[0]], []).append(row)
+    return list(by_document.items())
+
+
+def hits_by_id(hits: list[Hit]) -> dict[int, Hit]:
+    return {hit.passage.id: hit for hit in hits}
 
 
 class UnknownDocument(KeyError):
     """No document has that id."""
 
 
+Ranked = tuple[int, float, tuple[str, ...]]  # (passage id, score, the retrievers that found it)
+
+
+@dataclass(frozen=True)
+class Group:
+    """One document in a search grouped by document: its matching passages' count and best few."""
+
+    document: Document
+    count: int
+    hits: list[Hit]
+
+
 @dataclass(frozen=True)
 class Results:
-    """What one search returns."""
+    """What one search returns: a page of hits (or of groups), and facts about the whole ranked list."""
 
     query: Query
     mode: str
     hits: list[Hit]
     version: str
+    total: int = 0  # passages in the ranked list, after folding
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    groups: list[Group] = field(default_factory=list)
+    grouped: bool = False
+    meaning_only: bool = False  # no passage holds the query's words: every result was found by meaning
+    suggestion: str = ""  # the query with unknown words replaced by corpus words
+    offset: int = 0
+    k: int = 10
+    filters: Filters = Filters()
+
+    @property
+    def documents(self) -> int:
+        """Documents with a passage in the ranked list (the groups there are, grouped by document)."""
+        return len(self.facets.get("document", {}))
 
 
 class Searcher:
@@ -40,6 +99,7 @@ class Searcher:
         self.embedder = embedder
         self.lock = threading.Lock()
         self.loaded: Build | None = None
+        self.words: dict[str, list[str]] = {}
         self.current()
 
     def current(self) -> Build:
@@ -62,51 +122,127 @@ class Searcher:
                 "run: python -m ingest --rebuild"
             )
 
-    def search(self, text: str, k: int | None = None, mode: str = "hybrid") -> Results:
-        """Ranked passages for `text`; raises QueryError for input that cannot be searched."""
+    def search(
+        self,
+        text: str,
+        k: int | None = None,
+        mode: str = "hybrid",
+        offset: int = 0,
+        filters: Filters = Filters(),
+        group: bool = False,
+        fold: bool = True,
+    ) -> Results:
+        """One page of ranked passages for `text` (or of documents, with `group`); raises QueryError for input that
+        cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable."""
+        k = self.check(mode, k, offset)
+        query = parse_query(text, self.config.max_query_chars)
+        index = self.current()
+        ranked, keyword_found = self.rank(index, query, mode, filters)
+        kept, also = fold_duplicates(ranked, index.store.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
+        ids = [i for i, _, _ in kept]
+        ranks = {i: rank for rank, i in enumerate(ids, start=1)}
+        hits, groups = [], []
+        if group:
+            shown = group_by_document(kept, index)[offset : offset + k]
+            found = hits_by_id(self.hits(index, [row for _, rows in shown for row in rows[:3]], also, ranks))
+            groups = [Group(found[rows[0][0]].document, len(rows), [found[r[0]] for r in rows[:3]]) for _, rows in shown]
+        else:
+            hits = self.hits(index, kept[offset : offset + k], also, ranks)
+        return Results(
+            query, mode, hits, index.version, total=len(ids), facets=index.store.facets(ids), groups=groups,
+            meaning_only=mode != "semantic" and not keyword_found and bool(ids),
+            suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group,
+        )  # fmt: skip
+
+    def check(self, mode: str, k: int | None, offset: int) -> int:
+        """The page size to use; QueryError for a bad mode, k or offset."""
         if mode not in MODES:
             raise QueryError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
         k = self.config.default_k if k is None else k
         if not 1 <= k <= self.config.max_k:
             raise QueryError(f"k must be between 1 and {self.config.max_k}.")
-        query = parse_query(text, self.config.max_query_chars)
-        index = self.current()
-        depth = max(k, self.config.candidates)
-        rankings = {}
-        if mode in ("keyword", "hybrid"):
-            rankings["keyword"] = self.keyword(index, query, depth)
-        if mode in ("semantic", "hybrid"):
-            rankings["semantic"] = self.semantic(index, query, depth)
-        if mode == "hybrid":
-            weight = self.config.keyword_weight
-            ranked = fuse_convex(rankings, {"keyword": weight, "semantic": 1 - weight}, depth)
-        else:
-            ranked = [(i, score, (mode,)) for i, score in rankings[mode]]
-        return Results(query, mode, self.hits(index, ranked[:k]), index.version)
+        if not 0 <= offset <= MAX_RESULTS - k:
+            raise QueryError(f"offset must be between 0 and {MAX_RESULTS - k} (results go to {MAX_RESULTS}).")
+        return k
 
-    def keyword(self, index: Build, query: Query, depth: int) -> list[tuple[int, float]]:
+    def rank(self, index: Build, query: Query, mode: str, filters: Filters) -> tuple[list[Ranked], bool]:
+        """Every matching passage, best first, and whether any contains the query's words.
+
+        The keyword list is every passage holding a query word (up to MAX_RESULTS); in hybrid mode its top
+        `candidates` are fused with as many nearest by meaning, and the rest of it follows in BM25 order."""
+        candidates = self.config.candidates
+        keyword = self.keyword(index, query, MAX_RESULTS, filters) if mode != "semantic" else []
+        if mode == "keyword":
+            return [(i, score, ("keyword",)) for i, score in keyword], bool(keyword)
+        semantic = self.semantic(index, query, candidates if mode == "hybrid" else MAX_RESULTS, filters)
+        if mode == "semantic":
+            return [(i, score, ("semantic",)) for i, score in semantic], False
+        weight = self.config.keyword_weight
+        lists = {"keyword": keyword[:candidates], "semantic": semantic}
+        fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
+        return fused + keyword_tail(fused, keyword, lists, weight, candidates), bool(keyword)
+
+    def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""
         try:
-            return index.store.match(escape_fts(query), depth)
+            return index.store.match(escape_fts(query), depth, filters)
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 
-    def semantic(self, index: Build, query: Query, depth: int) -> list[tuple[int, float]]:
-        """Nearest passages by cosine similarity; with quoted phrases, only passages containing them."""
+    def semantic(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
+        """Nearest passages by cosine similarity among those the filters allow; with quoted phrases, only
+        passages containing them."""
         vector = self.embedder.encode([query.text])[0]
         phrases = phrase_filter(query)
-        if phrases is None:
-            return index.vectors.search(vector, depth)
-        allowed = {i for i, _ in index.store.match(phrases, len(index.vectors))}
-        return [pair for pair in index.vectors.search(vector, len(index.vectors)) if pair[0] in allowed][:depth]
+        allowed = set(index.store.allowed(filters)) if filters else None
+        if phrases is not None:
+            holding = {i for i, _ in index.store.match(phrases, len(index.vectors), filters)}
+            allowed = holding if allowed is None else allowed & holding
+        return index.vectors.search(vector, depth, None if allowed is None else sorted(allowed))
 
-    def hits(self, index: Build, ranked: list[tuple[int, float, tuple[str, ...]]]) -> list[Hit]:
-        """Ranked ids as Hits with their passages and documents."""
-        passages = index.store.passages([i for i, _, _ in ranked])
+    def suggest(self, index: Build, query: Query) -> str:
+        """The query with each word the corpus never uses replaced by its nearest corpus word, or ""."""
+        words = [w for w in query.terms if w.isalpha()]
+        unknown = [w for w, n in index.store.word_counts(words).items() if n == 0]
+        if not unknown:
+            return ""
+        vocabulary = self.vocabulary(index)
+        text = query.text
+        for word in unknown:
+            match = process.extractOne(word.lower(), vocabulary, scorer=Levenshtein.distance, score_cutoff=2)
+            if match:
+                text = re.sub(rf"\b{re.escape(word)}\b", match[0], text)
+        return text if text != query.text else ""
+
+    def vocabulary(self, index: Build) -> list[str]:
+        """The corpus's words, most used first (loaded once per build)."""
+        if index.version not in self.words:
+            counts = index.store.vocabulary()
+            self.words = {index.version: sorted(counts, key=lambda w: (-counts[w], w))}
+        return self.words[index.version]
+
+    def hits(self, index: Build, page: list[Ranked], also: dict[int, list[int]], ranks: dict[int, int]) -> list[Hit]:
+        """Ranked rows as Hits with their passages and documents, and the other places that say the same."""
+        ids = [i for i, _, _ in page]
+        passages = index.store.passages(ids + [j for i in ids for j in also.get(i, [])])
+
+        def place(passage_id: int) -> tuple[Passage, Document]:
+            passage = passages[passage_id]
+            return passage, index.store.documents[passage.document_id]
+
         return [
-            Hit(passages[i], index.store.documents[passages[i].document_id], round(score, 6), rank, sources)
-            for rank, (i, score, sources) in enumerate(ranked, start=1)
+            Hit(*place(i), round(score, 6), ranks[i], sources, tuple(place(j) for j in also.get(i, [])))
+            for i, score, sources in page
         ]
+
+    def catalogue(self) -> dict[str, set[str]]:
+        """The values each document filter can take in the published index."""
+        documents = self.documents()
+        return {
+            "publisher": {d.publisher for d in documents if d.publisher},
+            "document": {d.id for d in documents},
+            "local_authority": {d.local_authority for d in documents if d.local_authority},
+        }
 
     def documents(self) -> list[Document]:
         """The catalogue: every document's metadata."""

@@ -25,12 +25,15 @@ class Vectors:
     def __len__(self) -> int:
         return self.index.ntotal
 
-    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(passage id, cosine similarity) best first; ties broken by id."""
-        k = min(k, self.index.ntotal)
+    def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None) -> list[tuple[int, float]]:
+        """(passage id, cosine similarity) best first, among `allowed` ids if given; ties broken by id."""
+        k = min(k, self.index.ntotal if allowed is None else len(allowed))
         if k == 0:
             return []
-        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k)
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64)))
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k, params=params)
         pairs = [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 

@@ -6,6 +6,7 @@ import platform
 import sqlite3
 import time
 from collections import Counter
+from dataclasses import replace
 from importlib.metadata import version
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from index.models import Document, Passage
 from index.publish import write_build
 from ingest.chunking import Settings, chunk_document
 from ingest.errors import LoadError
+from ingest.metadata import add_passage_facts
 from ingest.plan import LIBRARIES, signature
 from ingest.report import DocumentReport
 
@@ -60,9 +62,8 @@ class Builder:
         settings = Settings(
             self.config.max_tokens, self.config.overlap_tokens, lambda text: embedder.count_tokens(text) <= budget
         )
-        passages = [
-            Passage(**{**p.__dict__, "id": self.next_id + i}) for i, p in enumerate(chunk_document(document, settings))
-        ]
+        chunks = add_passage_facts(document, chunk_document(document, settings))
+        passages = [replace(p, id=self.next_id + i) for i, p in enumerate(chunks)]
         if not passages:
             raise LoadError(
                 Path(document.path),

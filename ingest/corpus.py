@@ -14,10 +14,12 @@ from index.embedding import file_sha256
 from index.models import KINDS, Document
 from ingest import html, pdf, text
 from ingest.errors import LoadError
+from ingest.metadata import add_inspection_facts
 
 LOADERS = {".pdf": pdf.load, ".html": html.load, ".htm": html.load, ".txt": text.load, ".md": text.load}
 METADATA_SUFFIX = ".toml"
 METADATA_KEYS = ("title", "publisher", "date", "kind", "source", "licence")
+SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")  # javascript:, data:, file: ... are refused in a source
 DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
 
@@ -82,8 +84,8 @@ def metadata_problems(data: dict) -> list[str]:
     if isinstance(data.get("kind"), str) and data["kind"] and data["kind"] not in KINDS:
         problems.append(f"unknown kind {data['kind']!r} (use one of {', '.join(KINDS)})")
     source = data.get("source")
-    if isinstance(source, str) and source and not source.startswith(("https://", "http://")):
-        problems.append(f"source {source[:60]!r} should be a web address starting with https://")
+    if isinstance(source, str) and SCHEME.match(source) and not source.startswith(("https://", "http://")):
+        problems.append(f"source {source[:60]!r} should be a web address starting with https:// (or a plain note)")
     return problems
 
 
@@ -125,4 +127,4 @@ def load_document(path: Path, root: Path, max_pages: int = 0) -> Document:
     document.sha256, document.fingerprint = file_hashes(path)
     for key, value in metadata.items():
         setattr(document, key, value)
-    return document
+    return add_inspection_facts(document) if document.kind == "inspection" else document

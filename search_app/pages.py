@@ -2,36 +2,112 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file
+from collections import Counter
+
+from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
 
 from index.query import QueryError
 from index.search import MODES, citation
-from search_app.api import hit_url, read_k, searcher
+from search_app.api import hit_url, notice, run_search, searcher
 from search_app.highlight import highlight
+from search_app.params import read_params
 
 bp = Blueprint("pages", __name__)
 
 
+FACET_LABELS = {
+    "kind": "Kind",
+    "publisher": "Publisher",
+    "local_authority": "Local authority",
+    "judgement": "Ofsted overall judgement",
+    "role": "Speaker role",
+    "year": "Year",
+    "document": "Document",
+}
+PAGE_SIZES = (10, 20, 50, 100)
+FACETS_SHOWN = 12
+
+
+def url_with(**changes) -> str:
+    """This page's URL with some parameters changed (None removes one)."""
+    args = request.args.to_dict(flat=False)
+    for name, value in changes.items():
+        args.pop(name, None)
+        if value is not None:
+            args[name] = [str(value)]
+    return url_for(request.endpoint, **args)
+
+
+def facet_panel(results, filters) -> list[dict]:
+    """Facet fields for the template: each value with its count and whether it is selected."""
+    panel = []
+    for name, label in FACET_LABELS.items():
+        counts = results.facets.get(name, {}) if name != "year" else {}
+        chosen = set(getattr(filters, name, ()) or ())
+        values = list(counts.items())[:FACETS_SHOWN]
+        values += [(value, counts.get(value, 0)) for value in sorted(chosen) if value not in dict(values)]
+        if values:
+            panel.append({"name": name, "label": label, "values": [(v, n, v in chosen) for v, n in values]})
+    return panel
+
+
+def view(hit, query) -> dict:
+    return {"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit), "url": hit_url(hit)}
+
+
 @bp.get("/")
 def index():
-    q, mode = request.args.get("q", ""), request.args.get("mode", "hybrid")
-    context = {"q": q, "mode": mode, "modes": MODES, "k": request.args.get("k", ""), "results": None, "error": None}
+    args = request.args
+    context = {"args": args, "modes": MODES, "page_sizes": PAGE_SIZES, "results": None, "error": None}
     status = 200
-    if q or "q" in request.args:
+    if "q" in args:
         try:
-            results = searcher().search(q, read_k(request.args.get("k")), mode)
-            context["results"] = [
-                {
-                    "hit": hit,
-                    "text": highlight(hit.passage.text, results.query),
-                    "citation": citation(hit),
-                    "url": hit_url(hit),
-                }
-                for hit in results.hits
-            ]
+            results = run_search(args)
+            context.update(
+                results=results,
+                hits=[view(hit, results.query) for hit in results.hits],
+                groups=[{"group": g, "hits": [view(h, results.query) for h in g.hits]} for g in results.groups],
+                facets=facet_panel(results, results.filters),
+                years=[
+                    (year, count, url_with(date_from=year, date_to=year, offset=None))
+                    for year, count in sorted(results.facets.get("year", {}).items())
+                ],
+                notice=notice(results),
+                suggestion=results.suggestion and url_with(q=results.suggestion, offset=None),
+                previous=url_with(offset=max(0, results.offset - results.k)) if results.offset else None,
+                next=url_with(offset=results.offset + results.k)
+                if results.offset + results.k < (results.documents if results.grouped else results.total)
+                else None,
+            )
         except QueryError as error:
             context["error"], status = str(error), 400
     return render_template("search.html", **context), status
+
+
+@bp.get("/documents")
+def catalogue():
+    """Every document, narrowed by the same document filters as a search."""
+    args = request.args
+    try:
+        filters = read_params(args, searcher().catalogue(), ignore=("q",)).filters
+        if filters.role:
+            raise QueryError("role applies to passages, not documents: search with it instead.")
+        documents = [d for d in searcher().documents() if filters.admits(d)]
+    except QueryError as error:
+        return render_template("catalogue.html", args=args, documents=[], error=str(error), facets=[]), 400
+    facets = catalogue_facets(documents, filters)
+    return render_template("catalogue.html", args=args, documents=documents, error=None, facets=facets)
+
+
+def catalogue_facets(documents, filters) -> list[dict]:
+    """Document counts per kind, publisher, local authority and judgement, for the browse page."""
+    panel = []
+    for name in ("kind", "publisher", "local_authority", "judgement"):
+        counts = Counter(getattr(d, name) if name != "judgement" else d.judgements.get("overall", "") for d in documents)
+        chosen = set(getattr(filters, name))
+        values = sorted(((v, n) for v, n in counts.items() if v), key=lambda pair: (-pair[1], pair[0]))
+        panel.append({"name": name, "label": FACET_LABELS[name], "values": [(v, n, v in chosen) for v, n in values]})
+    return panel
 
 
 def page_sections(document, target) -> list[dict]:

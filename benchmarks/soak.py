@@ -1,0 +1,310 @@
+"""python -m benchmarks.soak: the long resilience checks, with the real model, on a copy of part of the corpus.
+
+Prints one line per check with its figures and exits 1 if any check failed. Every request goes to 127.0.0.1,
+every loop is bounded in count and time. About ten minutes on 2 cores."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from evaluation.gold import load_queries
+from index.build import Build
+from index.publish import BUILDS, current_build
+from tests.hostile import LIMITS, PAYLOAD, make_hostile_corpus
+from tests.servers import free_port
+from tests.test_hardening import TRAVERSALS
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+ODD = [
+    "",
+    "²",
+    "①",
+    "1" * 5000,
+    "-1",
+    "0",
+    "101",
+    "3.5",
+    "hybrid",
+    "keyword",
+    "semantic",
+    "fuzzy",
+    '"',
+    "\x00",
+    "%",
+    "AND OR NOT",
+    "*",
+    "NEAR(",
+    "'",
+    "\\",
+    "\u202e",
+    PAYLOAD,
+    "../../etc/passwd",
+    "a" * 600,
+]
+failures: list[str] = []
+
+
+def check(name: str, ok: bool, figures: str) -> None:
+    print(f"{'PASS' if ok else 'FAIL'}  {name}: {figures}", flush=True)
+    if not ok:
+        failures.append(name)
+
+
+def get(url: str, timeout: float = 30) -> tuple[int, float, bytes]:
+    """(status, seconds, body) of a GET; status 0 for a connection error."""
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, time.perf_counter() - started, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, time.perf_counter() - started, error.read()
+    except OSError:
+        return 0, time.perf_counter() - started, b""
+
+
+def write_config(folder: Path, corpus: Path, extra: str = "") -> Path:
+    path = folder / "config.toml"
+    path.write_text(f'[paths]\ncorpus = "{corpus}"\nindex = "{folder / "index"}"\n{extra}', encoding="utf-8")
+    return path
+
+
+def ingest(config: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [PYTHON, "-m", "ingest", "--config", str(config), *args], cwd=ROOT, capture_output=True, text=True, timeout=900
+    )
+
+
+def start_server(config: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [PYTHON, "-m", "search_app", "--config", str(config), "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        if get(f"{base}/healthz", 2)[0] == 200:
+            return process, base
+        time.sleep(0.5)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def small_corpus(folder: Path, count: int) -> Path:
+    """A copy of `count` seed texts and inspection reports from corpus/ (with their metadata)."""
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    picked = sorted((ROOT / "corpus" / "seed").glob("*.txt")) + sorted((ROOT / "corpus" / "ofsted-ilacs").glob("*.pdf"))
+    for path in picked[:count]:
+        for source in (path, path.with_suffix(".toml")):
+            if source.is_file():
+                shutil.copy(source, corpus / source.name)
+    return corpus
+
+
+def generated_requests(count: int, seed: int = 7) -> list[str]:
+    """Search URLs (path and query) mixing real questions, corpus words and hostile values, both endpoints."""
+    rng = random.Random(seed)
+    questions = [q.query for name in ("dev.jsonl", "dev-pdf.jsonl") for q in load_queries(ROOT / "evaluation" / name)]
+    words = " ".join(questions).split()
+    urls = []
+    for _ in range(count):
+        q = rng.choice(
+            [
+                rng.choice(questions),
+                " ".join(rng.sample(words, rng.randint(1, 6))),
+                rng.choice(ODD),
+                "".join(chr(rng.randint(1, 0x2FFF)) for _ in range(rng.randint(1, 30))),
+            ]
+        )
+        params = {"q": q, "k": rng.choice(ODD + ["1", "5", "10", "100"]), "mode": rng.choice(ODD)}
+        if rng.random() < 0.3:
+            params[rng.choice(["page", "offset", "kind", "x", "format", ""])] = rng.choice(ODD)
+        path = rng.choice(["/api/search", "/"])
+        urls.append(f"{path}?{urllib.parse.urlencode(params)}")
+    return urls
+
+
+def load(base: str, urls: list[str], clients: int, seconds: float) -> dict:
+    """Send `urls` (cycled) from `clients` threads for at most `seconds`; statuses and latencies."""
+    results, stop, lock = [], time.monotonic() + seconds, threading.Lock()
+    cursor = iter(range(10**9))
+
+    def client():
+        while time.monotonic() < stop:
+            with lock:
+                n = next(cursor)
+            if n >= len(urls):
+                return
+            status, took, _ = get(base + urls[n])
+            with lock:
+                results.append((status, took))
+
+    with ThreadPoolExecutor(clients) as pool:
+        for _ in range(clients):
+            pool.submit(client)
+    latencies = sorted(t for _, t in results)
+    return {
+        "requests": len(results),
+        "errors": sum(1 for s, _ in results if s == 0 or s >= 500),
+        "rps": len(results) / seconds if seconds else 0,
+        "statuses": sorted({s for s, _ in results}),
+        "p50": 1000 * latencies[len(latencies) // 2] if latencies else 0,
+        "p99": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else 0,
+    }
+
+
+def soak_server(folder: Path, quick: bool) -> None:
+    corpus = small_corpus(folder, 12)
+    config = write_config(folder, corpus)
+    if ingest(config).returncode not in (0, 1):
+        raise RuntimeError("the soak corpus could not be ingested")
+    process, base = start_server(config)
+    try:
+        count = 1_000 if quick else 10_000
+        figures = load(base, generated_requests(count), clients=8, seconds=900)
+        check(
+            "generated queries and parameters, both endpoints",
+            figures["errors"] == 0 and figures["requests"] == count,
+            f"{figures['requests']:,} requests, {figures['errors']} server or connection errors, statuses "
+            f"{figures['statuses']}",
+        )
+        leaks = [path for path in TRAVERSALS if b"root:x:0:0" in get(base + path)[2] or b"[paths]" in get(base + path)[2]]
+        check("path traversal set over HTTP", not leaks, f"{len(TRAVERSALS)} paths, {len(leaks)} served outside the corpus")
+        questions = [u for u in generated_requests(2_000, seed=11) if "mode=hybrid" in u] * 50
+        figures = load(base, questions, clients=16, seconds=20 if quick else 60)
+        check(
+            "16 concurrent clients",
+            figures["errors"] == 0,
+            f"{figures['requests']:,} requests in {20 if quick else 60} s ({figures['rps']:.0f}/s), "
+            f"{figures['errors']} errors, p50 {figures['p50']:.0f} ms, p99 {figures['p99']:.0f} ms",
+        )
+        idle = [socket.create_connection(("127.0.0.1", int(base.rsplit(":", 1)[1]))) for _ in range(150)]
+        try:
+            status, took, _ = get(f"{base}/api/search?q=care+leavers&k=5")
+        finally:
+            for connection in idle:
+                connection.close()
+        check("150 idle connections", status == 200 and took < 1, f"a search answered {status} in {took * 1000:.0f} ms")
+        publish_under_load(base, config, corpus)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def publish_under_load(base: str, config: Path, corpus: Path) -> None:
+    """8 clients search while an ingest adds a document and publishes; every request must succeed."""
+    urls = [f"/api/search?q={urllib.parse.quote(w)}&k=5" for w in ("kinship", "care leavers", "respite")] * 10_000
+    box: dict = {}
+    runner = threading.Thread(target=lambda: box.update(load(base, urls, clients=8, seconds=45)))
+    runner.start()
+    time.sleep(3)
+    (corpus / "soak-new.txt").write_text("Respite breaks for kinship carers were cut by the council in 2024.")
+    published = ingest(config)
+    runner.join()
+    after = json.loads(get(f"{base}/api/search?q=respite+breaks+kinship&k=1&mode=keyword")[2])
+    check(
+        "publish under load, 8 clients",
+        box["errors"] == 0 and published.returncode == 0 and after["results"][0]["document"]["id"] == "soak-new",
+        f"{box['requests']:,} requests, {box['errors']} errors, new index served: {after['index']}",
+    )
+
+
+def soak_kills(folder: Path, rounds: int) -> None:
+    """kill -9 at random points of an ingest; the published index must serve, and the next ingest and --check pass."""
+    corpus = small_corpus(folder, 3)
+    config = write_config(folder, corpus)
+    ingest(config)
+    started = time.monotonic()
+    for n in range(8):
+        (corpus / f"extra-{n}.txt").write_text(
+            " ".join(f"Line {i} of note {n} on placements and advocacy." for i in range(60))
+        )
+    ingest(config)
+    duration = time.monotonic() - started
+    rng, served, phases = random.Random(3), 0, {"before writing": 0, "writing": 0}
+    for round_ in range(rounds):
+        for n in range(8):
+            (corpus / f"extra-{n}.txt").write_text(
+                f"Round {round_}: " + " ".join(f"Line {i} of note {n} on placements." for i in range(60))
+            )
+        published = current_build(folder / "index").name
+        process = subprocess.Popen(
+            [PYTHON, "-m", "ingest", "--config", str(config)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(rng.uniform(0.2, duration))
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        newer = [p for p in (folder / "index" / BUILDS).iterdir() if p.name > published]
+        phases["writing" if newer else "before writing"] += 1
+        build = Build.current(folder / "index")  # raises if the published index is not whole
+        ok = build.store.count("passages") == len(build.vectors) > 0
+        served += ok and ingest(config).returncode == 0 and ingest(config, "--check").returncode == 0
+    check(
+        "kill -9 at random points of an ingest",
+        served == rounds,
+        f"{rounds} kills ({phases['before writing']} before the write phase, {phases['writing']} during or after it), "
+        f"published index served, next ingest and --check passed after {served}",
+    )
+
+
+def soak_hostile(folder: Path) -> None:
+    corpus = folder / "corpus"
+    expected = make_hostile_corpus(corpus, folder / "outside")
+    config = write_config(folder, corpus, LIMITS)
+    command = ["/usr/bin/time", "-f", "%M", PYTHON, "-m", "ingest", "--config", str(config)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    peak_mb = int(done.stderr.strip().splitlines()[-1]) / 1024
+    lines = done.stdout.splitlines()
+    unclear = [name for name, words in expected.items() if not any(f" {name}" in line and words in line for line in lines)]
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    check(
+        "hostile files",
+        done.returncode == 1 and not unclear and "Traceback" not in done.stderr,
+        f"{len(expected)} files, {len(unclear)} without their one clear line, exit {done.returncode}, "
+        f"peak memory {peak_mb:.0f} MB (largest child process so far {children_mb:.0f} MB)",
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="fewer requests and kills (about three minutes)")
+    args = parser.parse_args(argv)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, step in (
+            ("hostile", soak_hostile),
+            ("server", lambda f: soak_server(f, args.quick)),
+            ("kills", lambda f: soak_kills(f, 5 if args.quick else 20)),
+        ):
+            folder = Path(tmp) / name
+            folder.mkdir()
+            step(folder)
+    print(
+        f"{len(failures)} checks failed in {time.monotonic() - started:.0f} s"
+        if failures
+        else f"All checks passed in {time.monotonic() - started:.0f} s"
+    )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

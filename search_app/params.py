@@ -1,0 +1,86 @@
+"""The search parameters, read once for both the page and the API: unknown, repeated or bad ones are refused."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from werkzeug.datastructures import MultiDict
+
+from index.filters import Filters, date_span
+from index.models import GRADES, KINDS
+from index.query import QueryError
+from index.search import MODES
+from ingest.metadata import ROLES
+
+SINGLE = ("q", "k", "offset", "mode", "date_from", "date_to", "group", "fold")
+REPEATABLE = ("kind", "publisher", "document", "local_authority", "judgement", "role")
+CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "mode": MODES, "group": ("document", "")}
+SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
+NUMBER = re.compile(r"[0-9]{1,6}")
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    """A search as asked for: the same fields in the page's URL and the API's."""
+
+    q: str
+    k: int | None
+    offset: int
+    mode: str
+    filters: Filters
+    group: bool
+    fold: bool
+
+
+def number(name: str, value: str) -> int:
+    if not NUMBER.fullmatch(value.strip()):
+        raise QueryError(f"{name} must be a whole number written with the digits 0-9, got {value[:20]!r}.")
+    return int(value)
+
+
+def choice(name: str, value: str, catalogue: dict[str, set[str]]) -> str:
+    """A filter value checked against its vocabulary (or the catalogue's values), in its canonical spelling."""
+    allowed = CHOICES.get(name) or sorted(catalogue.get(name, ()))
+    canonical = {v.lower(): v for v in allowed}
+    if value.strip().lower() not in canonical:
+        shown = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
+        raise QueryError(f"Unknown {name} {value[:60]!r}: use one of {shown}.")
+    return canonical[value.strip().lower()]
+
+
+def read_date(name: str, value: str) -> str:
+    if not date_span(value)[0]:
+        raise QueryError(f"{name} must be a date written YYYY, YYYY-MM or YYYY-MM-DD, got {value[:20]!r}.")
+    return value
+
+
+def read_params(args: MultiDict, catalogue: dict[str, set[str]], ignore: tuple[str, ...] = ()) -> SearchParams:
+    """Parse a query string; QueryError naming the parameter for anything unknown, repeated or bad."""
+    for name in args:
+        if name in ignore:
+            continue
+        if name not in SINGLE and name not in REPEATABLE:
+            raise QueryError(f"Unknown parameter {name[:40]!r}: use {', '.join(SINGLE + REPEATABLE)}.")
+        if name in SINGLE and len(args.getlist(name)) > 1:
+            raise QueryError(f"Parameter {name!r} was given {len(args.getlist(name))} times; give it once.")
+    get = args.get
+    filters = {
+        name: tuple(dict.fromkeys(choice(name, v, catalogue) for v in args.getlist(name) if v.strip()))
+        for name in REPEATABLE
+    }
+    dates = {name: read_date(name, get(name).strip()) for name in ("date_from", "date_to") if get(name, "").strip()}
+    if len(dates) == 2 and date_span(dates["date_from"])[0] > date_span(dates["date_to"])[1]:
+        raise QueryError("date_from is after date_to: swap them.")
+    fold = get("fold", "on").strip().lower()
+    if fold not in SWITCH:
+        raise QueryError(f"fold must be on or off, got {fold[:20]!r}.")
+    return SearchParams(
+        q=get("q", ""),
+        k=number("k", get("k")) if get("k", "").strip() else None,
+        offset=number("offset", get("offset")) if get("offset", "").strip() else 0,
+        mode=choice("mode", get("mode") or "hybrid", catalogue),
+        filters=Filters(**filters, **dates),
+        group=choice("group", get("group", ""), catalogue) == "document",
+        fold=SWITCH[fold],
+    )

@@ -15,9 +15,9 @@ from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.filters import Filters
 from index.fusion import fuse_convex, keyword_tail
-from index.manifest import Manifest
+from index.manifest import MANIFEST, Manifest
 from index.models import Document, Hit, Passage
-from index.publish import current_build
+from index.publish import BUILDS, current_build
 from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -49,6 +49,10 @@ def group_by_document(ranked: list[Ranked], index: Build) -> list[tuple[str, lis
 
 def hits_by_id(hits: list[Hit]) -> dict[int, Hit]:
     return {hit.passage.id: hit for hit in hits}
+
+
+class IndexGone(LookupError):
+    """An index version that is no longer kept (or never was)."""
 
 
 class UnknownDocument(KeyError):
@@ -100,6 +104,7 @@ class Searcher:
         self.lock = threading.Lock()
         self.loaded: Build | None = None
         self.words: dict[str, list[str]] = {}
+        self.kept: dict[str, Build] = {}
         self.current()
 
     def current(self) -> Build:
@@ -110,6 +115,22 @@ class Searcher:
                 self.loaded = Build(folder).check_format()
                 self.check_model(self.loaded.manifest)
             return self.loaded
+
+    def build(self, version: str = "") -> Build:
+        """The published build, or a kept one by version (the previous build stays until the next publish)."""
+        current = self.current()
+        if not version or version == current.version:
+            return current
+        kept = {p.name for p in (self.config.index / BUILDS).iterdir() if (p / MANIFEST).is_file()}
+        if version not in kept:
+            raise IndexGone(f"Index {version[:60]!r} is not kept any more (or never was); the current one is "
+                            f"{current.version}. Builds are kept until the one after next is published.")  # fmt: skip
+        with self.lock:
+            if version not in self.kept:
+                self.kept = {version: Build(self.config.index / BUILDS / version).check_format()}
+            build = self.kept[version]
+        self.check_model(build.manifest)
+        return build
 
     def check_model(self, manifest: Manifest) -> None:
         """Load the embedding model the index was built with; refuse a different one."""
@@ -131,12 +152,13 @@ class Searcher:
         filters: Filters = Filters(),
         group: bool = False,
         fold: bool = True,
+        version: str = "",
     ) -> Results:
         """One page of ranked passages for `text` (or of documents, with `group`); raises QueryError for input that
         cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable."""
         k = self.check(mode, k, offset)
         query = parse_query(text, self.config.max_query_chars)
-        index = self.current()
+        index = self.build(version)
         ranked, keyword_found = self.rank(index, query, mode, filters)
         kept, also = fold_duplicates(ranked, index.store.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
         ids = [i for i, _, _ in kept]

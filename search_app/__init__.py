@@ -5,14 +5,15 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, jsonify, render_template, request
+from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
 from index.config import load_config
 from index.publish import IndexNotFound
 from index.query import QueryError
-from index.search import Searcher, UnknownDocument
+from index.search import IndexGone, Searcher, UnknownDocument
 
-ERRORS = {QueryError: 400, UnknownDocument: 404, IndexNotFound: 503}
+ERRORS = {QueryError: 400, UnknownDocument: 404, IndexGone: 410, IndexNotFound: 503}
 # No script, frame or plugin from anywhere else; the app's pages use only its own stylesheet.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
@@ -36,10 +37,12 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.config.setdefault("BASE_URL", settings.base_url or f"http://{settings.host}:{settings.port}")
     app.extensions["searcher"] = searcher or Searcher(settings)
 
-    from search_app import api, pages
+    from search_app import api, openapi, pages
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(openapi.bp)
+    CORS(app, resources={r"/api/*": {"origins": "*"}, "/healthz": {"origins": "*"}}, methods=["GET", "POST"])
     for error_type, status in ERRORS.items():
         app.register_error_handler(error_type, lambda error, status=status: error_response(error, status))
     app.register_error_handler(HTTPException, lambda error: error_response(error, error.code or 500))

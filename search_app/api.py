@@ -5,11 +5,16 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from pydantic import ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnsupportedMediaType
 
 from index.models import Document, Hit, Passage
 from index.query import QueryError
-from index.search import Results, citation
-from search_app.params import read_params
+from index.search import IndexGone, Results, UnknownDocument, citation
+from ingest.chunking import count_tokens
+from search_app.params import number, read_params
+from search_app.schemas import BatchRequest
 
 bp = Blueprint("api", __name__)
 
@@ -66,6 +71,9 @@ def hit_json(hit: Hit) -> dict:
         "citation": citation(hit),
         "url": hit_url(hit, external=True),
         "matched_by": list(hit.matched_by),
+        "pdf_url": external_url("pages.original", document_id=hit.document.id, _anchor=f"page={passage.page}")
+        if hit.document.is_pdf
+        else None,
         "also_in": [
             {"passage_id": p.id, "document": {"id": d.id, "title": d.title}, "page": p.page, "page_label": p.page_label,
              "url": passage_url(p, external=True)}
@@ -88,16 +96,16 @@ def notice(results: Results) -> str:
     return ""
 
 
-def page_link(results: Results, offset: int) -> str | None:
-    """The API URL of the page at `offset`, or None when there is none."""
+def page_link(results: Results, args: MultiDict, offset: int) -> str | None:
+    """The /api/search URL of the page at `offset` of the search `args` asked for, or None when there is none."""
     limit = results.documents if results.grouped else results.total
     if offset < 0 or offset >= limit or offset == results.offset:
         return None
-    args = request.args.to_dict(flat=False) | {"offset": [str(offset)]}
-    return current_app.config["BASE_URL"] + request.path + "?" + urlencode(args, doseq=True)
+    query = args.to_dict(flat=False) | {"offset": [str(offset)], "index": [results.version]}
+    return external_url("api.search") + "?" + urlencode(query, doseq=True)
 
 
-def results_json(results: Results) -> dict:
+def results_json(results: Results, args: MultiDict) -> dict:
     """A search's JSON: the page, the facts about the whole ranked list, and how to page through it."""
     out = {
         "query": results.query.text,
@@ -111,8 +119,8 @@ def results_json(results: Results) -> dict:
         "match": "meaning only" if results.meaning_only else "words" if results.total else "none",
         "notice": notice(results),
         "suggestion": results.suggestion,
-        "next": page_link(results, results.offset + results.k),
-        "previous": page_link(results, max(0, results.offset - results.k)),
+        "next": page_link(results, args, results.offset + results.k),
+        "previous": page_link(results, args, max(0, results.offset - results.k)),
         "facets": results.facets,
         "results": [hit_json(hit) for hit in results.hits],
     }
@@ -124,15 +132,80 @@ def results_json(results: Results) -> dict:
     return out
 
 
-def run_search(args) -> Results:
+def run_search(args: MultiDict) -> Results:
     """The search a query string asks for (the page and the API read the same parameters)."""
     params = read_params(args, searcher().catalogue())
-    return searcher().search(params.q, params.k, params.mode, params.offset, params.filters, params.group, params.fold)
+    return searcher().search(
+        params.q, params.k, params.mode, params.offset, params.filters, params.group, params.fold, params.index
+    )
 
 
 @bp.get("/api/search")
 def search():
-    return jsonify(results_json(run_search(request.args)))
+    return jsonify(results_json(run_search(request.args), request.args))
+
+
+def batch_args(query: dict) -> MultiDict:
+    """A batch query's fields as the query string of one search (lists for repeatable parameters)."""
+    args = MultiDict()
+    for name, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict | list) or item is None:
+                raise QueryError(f"Parameter {name[:40]!r} must be text, a number or a list of them.")
+            args.add(name, str(item).lower() if isinstance(item, bool) else str(item))
+    return args
+
+
+@bp.post("/api/search/batch")
+def batch():
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the batch as JSON with Content-Type: application/json.")
+    try:
+        body = BatchRequest.model_validate(request.get_json(silent=True))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise QueryError(f"Batch {where}: {first['msg']}. Send {{\"queries\": [{{\"id\": ..., \"q\": ...}}]}}, "
+                         "at most 100.") from None  # fmt: skip
+    answers = []
+    for query in body.queries:
+        fields = query.model_dump()
+        try:
+            args = batch_args({k: v for k, v in fields.items() if k != "id"})
+            answers.append({"id": query.id} | results_json(run_search(args), args))
+        except (QueryError, IndexGone, UnknownDocument) as error:
+            status = 400 if isinstance(error, QueryError) else 410 if isinstance(error, IndexGone) else 404
+            answers.append({"id": query.id, "error": {"status": status, "message": str(error)}})
+    return jsonify({"index": searcher().current().version, "results": answers})
+
+
+@bp.get("/api/context")
+def context():
+    for name in ("k", "offset", "group"):
+        if name in request.args:
+            raise QueryError(f"Unknown parameter {name!r} for /api/context: the budget decides how many passages.")
+    budget = request.args.get("budget", "1000")
+    params = read_params(request.args, searcher().catalogue(), extra=("budget",))
+    budget = number("budget", budget) if budget.strip() else 1000
+    if not 1 <= budget <= 100_000 or len(request.args.getlist("budget")) > 1:
+        raise QueryError("budget must be one whole number of tokens between 1 and 100000.")
+    results = searcher().search(params.q, searcher().config.max_k, params.mode, 0, params.filters, False, True, params.index)
+    text, passages = fit_context(results.hits, budget)
+    return jsonify({"query": results.query.text, "index": results.version, "budget": budget, "tokens": count_tokens(text),
+                    "text": text, "passages": passages})  # fmt: skip
+
+
+def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[dict]]:
+    """The best passages in rank order, each followed by its citation, as long as the whole fits `budget` tokens."""
+    blocks, passages = [], []
+    for hit in hits:
+        block = f"{hit.passage.text}\n— {citation(hit)}. {hit_url(hit, external=True)}"
+        if count_tokens("\n\n".join([*blocks, block])) > budget:
+            break
+        blocks.append(block)
+        passages.append({"rank": hit.rank, "passage_id": hit.passage.id, "text": hit.passage.text,
+                         "citation": citation(hit), "url": hit_url(hit, external=True)})  # fmt: skip
+    return "\n\n".join(blocks), passages
 
 
 @bp.get("/api/documents")

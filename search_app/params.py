@@ -13,11 +13,41 @@ from index.query import QueryError
 from index.search import MODES
 from ingest.metadata import ROLES
 
-SINGLE = ("q", "k", "offset", "mode", "date_from", "date_to", "group", "fold")
-REPEATABLE = ("kind", "publisher", "document", "local_authority", "judgement", "role")
 CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "mode": MODES, "group": ("document", "")}
 SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
 NUMBER = re.compile(r"[0-9]{1,6}")
+DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+
+
+@dataclass(frozen=True)
+class Param:
+    """One query parameter: its JSON Schema and meaning (the parser and the OpenAPI document both read these)."""
+
+    schema: dict
+    description: str
+    repeatable: bool = False
+
+
+# Every search parameter, declared once.
+PARAMETERS = {
+    "q": Param({"type": "string", "maxLength": 500}, 'The question or words; "exact words" in double quotes form a phrase.'),
+    "mode": Param({"type": "string", "enum": list(MODES), "default": "hybrid"}, "How passages are ranked."),
+    "k": Param({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Page size."),
+    "offset": Param({"type": "integer", "minimum": 0, "maximum": 999, "default": 0}, "Where the page starts."),
+    "kind": Param({"type": "string", "enum": list(KINDS)}, "Keep documents of these kinds.", True),
+    "publisher": Param({"type": "string"}, "Keep documents from these publishers.", True),
+    "document": Param({"type": "string"}, "Keep these documents (ids).", True),
+    "local_authority": Param({"type": "string"}, "Keep Ofsted reports about these councils.", True),
+    "judgement": Param({"type": "string", "enum": list(GRADES)}, "Keep Ofsted reports with this overall grade.", True),
+    "role": Param({"type": "string", "enum": list(ROLES)}, "Keep passages quoting a respondent in this role.", True),
+    "date_from": Param({"type": "string", "pattern": DATE_PATTERN}, "Earliest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
+    "date_to": Param({"type": "string", "pattern": DATE_PATTERN}, "Latest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
+    "group": Param({"type": "string", "enum": ["document"]}, "One entry per document, with up to 3 passages."),
+    "fold": Param({"type": "string", "enum": ["on", "off"], "default": "on"}, "Show near-duplicate passages once."),
+    "index": Param({"type": "string"}, "Search this kept index version (the current or the previous one)."),
+}
+SINGLE = tuple(name for name, param in PARAMETERS.items() if not param.repeatable)
+REPEATABLE = tuple(name for name, param in PARAMETERS.items() if param.repeatable)
 
 
 @dataclass(frozen=True)
@@ -31,6 +61,7 @@ class SearchParams:
     filters: Filters
     group: bool
     fold: bool
+    index: str = ""
 
 
 def number(name: str, value: str) -> int:
@@ -55,14 +86,18 @@ def read_date(name: str, value: str) -> str:
     return value
 
 
-def read_params(args: MultiDict, catalogue: dict[str, set[str]], ignore: tuple[str, ...] = ()) -> SearchParams:
-    """Parse a query string; QueryError naming the parameter for anything unknown, repeated or bad."""
+def read_params(
+    args: MultiDict, catalogue: dict[str, set[str]], ignore: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+) -> SearchParams:
+    """Parse a query string; QueryError naming the parameter for anything unknown, repeated or bad. `extra`
+    names an endpoint's own parameters, read by it; `ignore` ones are allowed and not read."""
+    known = SINGLE + REPEATABLE + extra
     for name in args:
         if name in ignore:
             continue
-        if name not in SINGLE and name not in REPEATABLE:
-            raise QueryError(f"Unknown parameter {name[:40]!r}: use {', '.join(SINGLE + REPEATABLE)}.")
-        if name in SINGLE and len(args.getlist(name)) > 1:
+        if name not in known:
+            raise QueryError(f"Unknown parameter {name[:40]!r}: use {', '.join(known)}.")
+        if name not in REPEATABLE and len(args.getlist(name)) > 1:
             raise QueryError(f"Parameter {name!r} was given {len(args.getlist(name))} times; give it once.")
     get = args.get
     filters = {
@@ -83,4 +118,5 @@ def read_params(args: MultiDict, catalogue: dict[str, set[str]], ignore: tuple[s
         filters=Filters(**filters, **dates),
         group=choice("group", get("group", ""), catalogue) == "document",
         fold=SWITCH[fold],
+        index=get("index", "").strip(),
     )

@@ -1,0 +1,113 @@
+"""The OpenAPI 3.1 document, generated from the parameter declarations (params.py) and the response models
+(schemas.py), served at /api/openapi.json with a readable page at /api/docs (no CDN: rendered here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, current_app, jsonify, render_template
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from search_app import schemas
+from search_app.params import PARAMETERS, Param
+
+bp = Blueprint("openapi", __name__)
+DOCUMENT_FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "date_from", "date_to")
+BUDGET = Param({"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1000}, "Most cl100k_base tokens.")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation: what it takes and what it answers."""
+
+    method: str
+    path: str
+    summary: str
+    response: type[BaseModel] | None
+    parameters: dict[str, Param] = field(default_factory=dict)
+    body: type[BaseModel] | None = None
+    errors: tuple[int, ...] = (400, 503)
+
+
+SEARCH_PARAMETERS = dict(PARAMETERS)
+CONTEXT_PARAMETERS = {n: p for n, p in PARAMETERS.items() if n not in ("k", "offset", "group")} | {"budget": BUDGET}
+ENDPOINTS = (
+    Endpoint("get", "/api/search", "Search passages: filters, facets, grouping, folding and paging.",
+             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 503)),
+    Endpoint("post", "/api/search/batch", "Run up to 100 searches in one request; one bad query does not fail the rest.",
+             schemas.BatchResponse, body=schemas.BatchRequest, errors=(400, 413, 415, 503)),
+    Endpoint("get", "/api/context", "The best passages, folded, with citations, within a token budget (for LLMs).",
+             schemas.ContextResponse, CONTEXT_PARAMETERS, errors=(400, 410, 503)),
+    Endpoint("get", "/api/documents", "The catalogue, with the document filters.", schemas.Catalogue,
+             {n: PARAMETERS[n] for n in DOCUMENT_FILTERS}),
+    Endpoint("get", "/healthz", "The index version and counts.", schemas.Health, errors=(503,)),
+    Endpoint("get", "/api/openapi.json", "This document.", None, errors=()),
+)  # fmt: skip
+MODELS = (schemas.Error, schemas.BatchRequest) + tuple(e.response for e in ENDPOINTS if e.response)
+STATUS = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: "Index version gone",
+          413: "Body too large", 415: "Not JSON", 500: "Internal error", 503: "No index published"}  # fmt: skip
+
+
+def parameter(name: str, param: Param) -> dict:
+    schema = {"type": "array", "items": param.schema} if param.repeatable else param.schema
+    out = {"name": name, "in": "query", "required": False, "description": param.description, "schema": schema}
+    return out | ({"style": "form", "explode": True} if param.repeatable else {})
+
+
+def reference(model: type[BaseModel]) -> dict:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def json_content(schema: dict) -> dict:
+    return {"content": {"application/json": {"schema": schema}}}
+
+
+def operation(endpoint: Endpoint) -> dict:
+    responses = {
+        "200": {"description": "OK"}
+        | json_content(reference(endpoint.response) if endpoint.response else {"type": "object"})
+    }
+    for status in (*endpoint.errors, 405, 500):
+        responses[str(status)] = {"description": STATUS[status]} | json_content(reference(schemas.Error))
+    name = endpoint.path.strip("/").replace("/", "_").replace(".", "_")
+    out = {
+        "summary": endpoint.summary,
+        "operationId": f"{endpoint.method}_{name}",
+        "parameters": [parameter(n, p) for n, p in endpoint.parameters.items()],
+        "responses": responses,
+    }
+    if endpoint.body:
+        out["requestBody"] = {"required": True} | json_content(reference(endpoint.body))
+    return out
+
+
+def openapi_document(base_url: str) -> dict:
+    """The whole OpenAPI 3.1 document."""
+    _, definitions = models_json_schema([(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}")
+    paths: dict = {}
+    for endpoint in ENDPOINTS:
+        paths.setdefault(endpoint.path, {})[endpoint.method] = operation(endpoint)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Children's social care search",
+            "version": "1",
+            "description": "Hybrid search over reviews, guidance, Ofsted inspection reports and survey write-ups about "
+            "children's social care in England. Every result is a verbatim passage with its citation.",
+        },
+        "servers": [{"url": base_url}],
+        "paths": paths,
+        "components": {"schemas": definitions.get("$defs", {})},
+    }
+
+
+@bp.get("/api/openapi.json")
+def document():
+    return jsonify(openapi_document(current_app.config["BASE_URL"]))
+
+
+@bp.get("/api/docs")
+def docs():
+    spec = openapi_document(current_app.config["BASE_URL"])
+    return render_template("api_docs.html", spec=spec, endpoints=ENDPOINTS)

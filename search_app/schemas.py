@@ -1,0 +1,158 @@
+"""The JSON the API answers with, as pydantic models: the OpenAPI document's schemas are generated from these."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class ErrorBody(BaseModel):
+    status: int = Field(description="The HTTP status.")
+    message: str = Field(description="What was wrong and how to fix it.")
+
+
+class Error(BaseModel):
+    """The one error shape, for every 4xx and 5xx."""
+
+    error: ErrorBody
+
+
+class Inspection(BaseModel):
+    start: str = Field(description="First day of the Ofsted inspection visit (ISO date).")
+    end: str = Field(description="Last day of the visit (ISO date).")
+
+
+class DocumentInfo(BaseModel):
+    id: str
+    title: str
+    publisher: str
+    date: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD, as precise as known.")
+    kind: str
+    local_authority: str | None = Field(None, description="Ofsted reports: the council inspected.")
+    inspection: Inspection | None = None
+    judgements: dict[str, str] | None = Field(
+        None, description="Ofsted reports: leaders, help_and_protection, children_in_care, care_leavers, overall."
+    )
+
+
+class PlaceDocument(BaseModel):
+    id: str
+    title: str
+
+
+class Place(BaseModel):
+    """Another passage saying the same thing (a folded near-duplicate)."""
+
+    passage_id: int
+    document: PlaceDocument
+    page: int
+    page_label: str
+    url: str
+
+
+class Result(BaseModel):
+    rank: int = Field(description="Position in the whole ranked list, from 1.")
+    score: float
+    passage_id: int
+    text: str = Field(description="The passage, verbatim.")
+    document: DocumentInfo
+    page: int = Field(description="Physical page, from 1.")
+    page_label: str = Field(description="The page number printed on the page.")
+    section: str
+    citation: str
+    url: str = Field(description="The passage marked in its document.")
+    pdf_url: str | None = Field(None, description="PDFs: the original file at the page.")
+    matched_by: list[Literal["keyword", "semantic"]]
+    also_in: list[Place]
+    role: str | None = Field(None, description="The speaker role of the first quotation it holds.")
+    roles: list[str] | None = None
+    section_judgement: str | None = Field(None, description="The grade its Ofsted section heading carries.")
+
+
+class Group(BaseModel):
+    document: DocumentInfo
+    count: int = Field(description="Matching passages of this document.")
+    passages: list[Result] = Field(description="Its best (up to 3).")
+
+
+class SearchResponse(BaseModel):
+    query: str
+    mode: Literal["hybrid", "keyword", "semantic"]
+    index: str = Field(description="The index version searched; pass it as `index` to search it again.")
+    total: int = Field(description="Passages in the ranked list (after folding).")
+    documents: int = Field(description="Documents with a passage in the ranked list.")
+    offset: int
+    k: int
+    filters: dict[str, Any]
+    match: Literal["words", "meaning only", "none"]
+    notice: str
+    suggestion: str
+    next: str | None = Field(description="URL of the next page, or null.")
+    previous: str | None
+    facets: dict[str, dict[str, int]]
+    results: list[Result]
+    groups: list[Group] | None = Field(None, description="With group=document: one entry per document.")
+
+
+class BatchQuery(BaseModel):
+    """One query of a batch: an id and any search parameter (repeatable ones as lists)."""
+
+    model_config = ConfigDict(extra="allow")
+    id: str = Field(max_length=200)
+    q: str = Field(max_length=500)
+
+
+class BatchRequest(BaseModel):
+    queries: list[BatchQuery] = Field(min_length=1, max_length=100)
+
+
+class BatchAnswer(SearchResponse):
+    id: str
+
+
+class BatchFailure(BaseModel):
+    id: str
+    error: ErrorBody
+
+
+class BatchResponse(BaseModel):
+    index: str
+    results: list[BatchAnswer | BatchFailure] = Field(description="One per query, in order.")
+
+
+class ContextPassage(BaseModel):
+    rank: int
+    passage_id: int
+    text: str
+    citation: str
+    url: str
+
+
+class ContextResponse(BaseModel):
+    query: str
+    index: str
+    budget: int
+    tokens: int = Field(description="cl100k_base tokens in `text`; never above `budget`.")
+    text: str = Field(description="The passages, each followed by its citation, ready to paste.")
+    passages: list[ContextPassage]
+
+
+class CatalogueDocument(DocumentInfo):
+    path: str
+    source: str
+    licence: str
+    url: str
+
+
+class Catalogue(BaseModel):
+    count: int
+    filters: dict[str, Any]
+    documents: list[CatalogueDocument]
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    index: str
+    documents: int
+    passages: int

@@ -1,0 +1,82 @@
+"""The metadata read from the real corpus (needs the full-corpus index: make index)."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from index.build import Build
+from index.config import load_config
+from index.filters import Filters
+from index.models import GRADES, JUDGEMENTS
+from index.publish import IndexNotFound
+from index.search import Searcher
+
+pytestmark = pytest.mark.corpus
+# A few reports checked by hand against their first pages.
+KNOWN = {
+    "ofsted_ilacs_2024-01-12_bromley": ("Bromley", "2023-11-13", "2023-11-17", ["outstanding"] * 5),
+    "ofsted_ilacs_2024-01-12_derbyshire": ("Derbyshire", "2023-10-30", "2023-11-10", None),
+    "ofsted_ilacs_2024-01-30_peterborough": ("Peterborough", "2023-11-27", "2023-12-08", None),
+    "ofsted_ilacs_2024-07-12_nottinghamshire": (
+        "Nottinghamshire", "2024-05-20", "2024-05-24", ["outstanding", "good", "good", "good", "good"]),
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def build():
+    try:
+        return Build.current(load_config().index)
+    except IndexNotFound:
+        pytest.fail("the corpus index is not built; run: make index (make test does)")
+
+
+def test_every_ofsted_report_has_its_council_dates_and_five_grades(build):
+    reports = [d for d in build.store.documents.values() if d.kind == "inspection"]
+    assert len(reports) == 61
+    assert len({d.local_authority for d in reports}) == 61
+    for d in reports:
+        start, end = datetime.date.fromisoformat(d.inspection_start), datetime.date.fromisoformat(d.inspection_end)
+        published = datetime.date.fromisoformat(d.date)
+        assert d.local_authority and "council" not in d.local_authority.lower(), d.id
+        assert start <= end <= published and (end - start).days <= 21, d.id
+        assert set(d.judgements) == set(JUDGEMENTS) and set(d.judgements.values()) <= set(GRADES), d.id
+
+
+@pytest.mark.parametrize("document_id", KNOWN)
+def test_hand_checked_reports(build, document_id):
+    d = build.store.documents[document_id]
+    name, start, end, grades = KNOWN[document_id]
+    assert (d.local_authority, d.inspection_start, d.inspection_end) == (name, start, end)
+    if grades:
+        assert [d.judgements[key] for key in JUDGEMENTS] == grades
+
+
+def test_ofsted_boilerplate_is_one_near_duplicate_group(build):
+    rows = build.store.db.execute(
+        "SELECT dup_group, count(*) FROM passages WHERE text LIKE '%regulates and inspects to achieve excellence%' "
+        "GROUP BY 1 ORDER BY 2 DESC"
+    ).fetchall()
+    assert rows[0][1] >= 50
+
+
+def test_the_survey_write_up_quotes_carry_roles(build):
+    roles = dict(build.store.db.execute("SELECT role, count(*) FROM passage_roles GROUP BY 1").fetchall())
+    assert roles.get("lawyer", 0) >= 5 and roles.get("social worker", 0) >= 3 and roles.get("foster carer") == 1
+
+
+QUESTION = "Which councils did Ofsted criticise for how they handle 16 and 17 year olds who present as homeless?"
+
+
+def test_the_journalists_question_is_answered_on_one_screen(build, embedder):
+    """Keep Ofsted reports, group by document: each council with its best passage and grade."""
+    searcher = Searcher(load_config(), embedder)
+    results = searcher.search(QUESTION, 10, "hybrid", filters=Filters(kind=("inspection",)), group=True)
+    assert results.documents >= 30 and len(results.groups) == 10
+    for group in results.groups:
+        assert group.document.kind == "inspection" and group.document.local_authority
+        assert group.document.judgements["overall"] in GRADES and 1 <= len(group.hits) <= 3
+    assert sum("homeless" in group.hits[0].passage.text.lower() for group in results.groups) >= 8
+    inadequate = searcher.search(QUESTION, 10, "hybrid", filters=Filters(kind=("inspection",), judgement=("inadequate",)))
+    assert all(hit.document.judgements["overall"] == "inadequate" for hit in inadequate.hits)

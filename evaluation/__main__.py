@@ -76,11 +76,16 @@ def check(rows: list[tuple[str, SetScores]]) -> list[str]:
     return problems
 
 
-def run_corpus(args, search) -> list[tuple[str, SetScores]]:
+def run_corpus(args, config) -> list[tuple[str, SetScores]]:
     rows = []
+    searcher = None if args.url else Searcher(config)
     for path in args.sets:
         queries = load_queries(path)
         for mode in args.modes:
+            if args.url:  # the whole set in batches through the API
+                search = http_search(args.url, [q.query for q in queries], 10, mode)
+            else:
+                search = local_search(searcher)
             run: list = []
             rows.append((path.name, score_set(queries, search, mode, run=run)))
             if args.runs:
@@ -118,8 +123,7 @@ def run_beir_benchmark(args, config) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     config = load_config(args.config)
-    search = http_search(args.url) if args.url else local_search(Searcher(config))
-    rows = run_corpus(args, search)
+    rows = run_corpus(args, config)
     print(corpus_table(rows))
     if args.beir:
         print()

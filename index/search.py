@@ -202,7 +202,7 @@ class Searcher:
         weight = self.config.keyword_weight
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
-        return fused + keyword_tail(fused, keyword, lists, weight, candidates), bool(keyword)
+        return (fused + keyword_tail(fused, keyword, lists, weight, candidates))[:MAX_RESULTS], bool(keyword)
 
     def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""

@@ -42,7 +42,12 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(openapi.bp)
-    CORS(app, resources={r"/api/*": {"origins": "*"}, "/healthz": {"origins": "*"}}, methods=["GET", "POST"])
+    CORS(
+        app,
+        resources={r"/api/*": {"origins": "*"}, "/healthz": {"origins": "*"}},
+        methods=["GET", "POST"],
+        send_wildcard=True,
+    )
     for error_type, status in ERRORS.items():
         app.register_error_handler(error_type, lambda error, status=status: error_response(error, status))
     app.register_error_handler(HTTPException, lambda error: error_response(error, error.code or 500))

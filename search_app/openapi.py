@@ -51,7 +51,7 @@ STATUS = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: 
 
 def parameter(name: str, param: Param) -> dict:
     schema = {"type": "array", "items": param.schema} if param.repeatable else param.schema
-    out = {"name": name, "in": "query", "required": False, "description": param.description, "schema": schema}
+    out = {"name": name, "in": "query", "required": param.required, "description": param.description, "schema": schema}
     return out | ({"style": "form", "explode": True} if param.repeatable else {})
 
 

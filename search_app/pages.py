@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 
-from flask import Blueprint, abort, current_app, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
 
 from index.query import QueryError
 from index.search import MODES, citation
@@ -25,6 +26,7 @@ FACET_LABELS = {
     "document": "Document",
 }
 PAGE_SIZES = (10, 20, 50, 100)
+CACHE_SECONDS = 300
 FACETS_SHOWN = 12
 
 
@@ -129,13 +131,23 @@ def document(document_id: str):
     doc, passages = searcher().document(document_id)
     marked = request.args.get("passage", type=int)
     target = next((p for p in passages if p.id == marked), None)
-    return render_template(
+    page = render_template(
         "document.html",
         doc=doc,
         target=target,
         sections=page_sections(doc, target),
         cite=citation(doc, target.page_label) if target else citation(doc),
     )
+    return cacheable(make_response(page), searcher().current().version, doc.fingerprint)
+
+
+def cacheable(response, *keys: str):
+    """An ETag from what the response depends on (the index version, the document), and a short public cache;
+    a request with a matching If-None-Match gets 304."""
+    response.set_etag(hashlib.sha256("\0".join((*keys, request.full_path)).encode()).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = CACHE_SECONDS
+    return response.make_conditional(request)
 
 
 @bp.get("/documents/<document_id>/file")
@@ -147,4 +159,6 @@ def original(document_id: str):
     path = (root / doc.path).resolve()
     if not path.is_relative_to(root.resolve()) or not path.is_file():
         abort(404, description=f"The original file of {document_id!r} is not in the corpus folder.")
-    return send_file(path, mimetype="application/pdf", download_name=path.name)
+    response = send_file(path, mimetype="application/pdf", download_name=path.name, max_age=CACHE_SECONDS)
+    response.cache_control.public = True
+    return response

@@ -26,11 +26,16 @@ class Param:
     schema: dict
     description: str
     repeatable: bool = False
+    required: bool = False
 
 
 # Every search parameter, declared once.
 PARAMETERS = {
-    "q": Param({"type": "string", "maxLength": 500}, 'The question or words; "exact words" in double quotes form a phrase.'),
+    "q": Param(
+        {"type": "string", "maxLength": 500},
+        'The question or words; "exact words" in double quotes form a phrase.',
+        required=True,
+    ),
     "mode": Param({"type": "string", "enum": list(MODES), "default": "hybrid"}, "How passages are ranked."),
     "k": Param({"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "Page size."),
     "offset": Param({"type": "integer", "minimum": 0, "maximum": 999, "default": 0}, "Where the page starts."),

@@ -76,9 +76,33 @@ def test_served_by_waitress(server):
 def test_evaluation_over_http_matches_in_process(server, searcher):
     from evaluation.corpus import http_search, local_search
 
-    over_http = http_search(server)("young carers", 5, "hybrid")
-    in_process = local_search(searcher)("young carers", 5, "hybrid")
-    assert [(r.document_id, r.text, r.page) for r in over_http] == [(r.document_id, r.text, r.page) for r in in_process]
+    queries = ["young carers", "hostels and caravans", "kinship allowances"]
+    over_http = http_search(server, queries, 5, "hybrid")
+    for query in queries:
+        assert over_http(query, 5, "hybrid") == local_search(searcher)(query, 5, "hybrid")
+
+
+@pytest.mark.corpus
+def test_the_development_sets_through_the_batch_api_reproduce_in_process_evaluation(embedder):
+    """Both development sets, every mode, over HTTP (batches) against the full-corpus index, equal in process."""
+    from evaluation.corpus import http_search, local_search, score_set
+    from evaluation.gold import load_queries
+    from index.search import Searcher
+
+    config = load_config()
+    process, base = start_server(config.source)
+    try:
+        searcher = Searcher(config, embedder)
+        for name in ("dev.jsonl", "dev-pdf.jsonl"):
+            queries = load_queries(ROOT / "evaluation" / name)
+            for mode in ("hybrid", "keyword", "semantic"):
+                over_http, in_process = [], []
+                remote = score_set(queries, http_search(base, [q.query for q in queries], 10, mode), mode, run=over_http)
+                local = score_set(queries, local_search(searcher), mode, run=in_process)
+                assert remote == local and over_http == in_process, (name, mode)
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def test_publishing_a_new_index_fails_no_request_in_flight(tmp_path, embedder):

@@ -27,7 +27,7 @@ FACET_LABELS = {
 }
 PAGE_SIZES = (10, 20, 50, 100)
 CACHE_SECONDS = 300
-FACETS_SHOWN = 12
+FACETS_SHOWN = 8
 
 
 def url_with(**changes) -> str:
@@ -41,7 +41,8 @@ def url_with(**changes) -> str:
 
 
 def facet_panel(results, filters) -> list[dict]:
-    """Facet fields for the template: each value with its count and whether it is selected."""
+    """Facet fields for the template: each value with its count and whether it is selected (documents by title)."""
+    titles = {d.id: d.title for d in searcher().documents()}
     panel = []
     for name, label in FACET_LABELS.items():
         counts = results.facets.get(name, {}) if name != "year" else {}
@@ -49,7 +50,8 @@ def facet_panel(results, filters) -> list[dict]:
         values = list(counts.items())[:FACETS_SHOWN]
         values += [(value, counts.get(value, 0)) for value in sorted(chosen) if value not in dict(values)]
         if values:
-            panel.append({"name": name, "label": label, "values": [(v, n, v in chosen) for v, n in values]})
+            shown = [(v, n, v in chosen, titles.get(v, v) if name == "document" else v) for v, n in values]
+            panel.append({"name": name, "label": label, "values": shown})
     return panel
 
 
@@ -108,7 +110,7 @@ def catalogue_facets(documents, filters) -> list[dict]:
         counts = Counter(getattr(d, name) if name != "judgement" else d.judgements.get("overall", "") for d in documents)
         chosen = set(getattr(filters, name))
         values = sorted(((v, n) for v, n in counts.items() if v), key=lambda pair: (-pair[1], pair[0]))
-        panel.append({"name": name, "label": FACET_LABELS[name], "values": [(v, n, v in chosen) for v, n in values]})
+        panel.append({"name": name, "label": FACET_LABELS[name], "values": [(v, n, v in chosen, v) for v, n in values]})
     return panel
 
 

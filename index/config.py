@@ -10,36 +10,12 @@ from pathlib import Path
 ENV_VAR = "SEARCH_CONFIG"
 DEFAULT_FILE = Path(__file__).resolve().parent.parent / "config.toml"
 
-# (section, key): (default, help). Paths are relative to the config file's folder.
+DECLARED = Path(__file__).resolve().parent / "settings.toml"
+# (section, key): (default, help), from settings.toml. Paths are relative to the config file's folder.
 SETTINGS: dict[tuple[str, str], tuple[object, str]] = {
-    ("paths", "corpus"): ("corpus", "folder of source documents (PDF, HTML, text)"),
-    ("paths", "index"): ("data", "folder holding built indexes, their reports and the CURRENT pointer"),
-    ("model", "sha256"): (
-        "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-        "expected sha256 of the embedding model's model.safetensors",
-    ),
-    ("model", "batch_size"): (32, "passages embedded per batch"),
-    ("chunking", "max_tokens"): (160, "largest passage, in cl100k_base tokens"),
-    ("chunking", "overlap_tokens"): (40, "tokens of trailing sentences repeated in the next passage"),
-    ("search", "default_k"): (10, "results returned when k is not given"),
-    ("search", "max_k"): (100, "largest k a caller may ask for"),
-    ("search", "max_query_chars"): (500, "longest query accepted, in characters"),
-    ("search", "candidates"): (100, "candidates taken from each retriever before fusion"),
-    ("search", "keyword_weight"): (0.55, "share of keyword (BM25) in hybrid scores; the rest is semantic"),
-    ("server", "host"): ("127.0.0.1", "address the web server listens on"),
-    ("server", "port"): (8000, "port the web server listens on"),
-    ("server", "threads"): (4, "worker threads of the WSGI server"),
-    ("server", "base_url"): (
-        "",
-        "public address used in absolute links, e.g. https://search.example.org (empty: http://host:port)",
-    ),
-    ("server", "connection_limit"): (500, "open connections the server accepts before it queues new ones"),
-    ("server", "channel_timeout"): (20, "seconds an idle or stalled connection is kept open"),
-    ("limits", "max_file_mb"): (200, "largest corpus file ingested, in MB"),
-    ("limits", "max_pages"): (3000, "most pages read from one PDF"),
-    ("limits", "max_passages"): (20000, "most passages kept from one document"),
-    ("limits", "max_seconds"): (120, "longest extraction of one file, in seconds"),
-    ("limits", "max_memory_mb"): (2048, "memory the extraction of one file may use, in MB"),
+    (section, key): (entry["default"], entry["help"])
+    for section, table in tomllib.loads(DECLARED.read_text(encoding="utf-8")).items()
+    for key, entry in table.items()
 }
 NON_NEGATIVE = {"overlap_tokens"}  # every other number must be above zero
 

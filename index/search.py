@@ -153,10 +153,11 @@ class Searcher:
         group: bool = False,
         fold: bool = True,
         version: str = "",
+        everything: bool = False,
     ) -> Results:
         """One page of ranked passages for `text` (or of documents, with `group`); raises QueryError for input that
         cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable."""
-        k = self.check(mode, k, offset)
+        k = MAX_RESULTS if everything else self.check(mode, k, offset)
         query = parse_query(text, self.config.max_query_chars)
         index = self.build(version)
         ranked, keyword_found = self.rank(index, query, mode, filters)

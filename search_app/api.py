@@ -13,6 +13,7 @@ from index.models import Document, Hit, Passage
 from index.query import QueryError
 from index.search import IndexGone, Results, UnknownDocument, citation
 from ingest.chunking import count_tokens
+from search_app import exports
 from search_app.params import number, read_params
 from search_app.schemas import BatchRequest
 
@@ -69,6 +70,7 @@ def hit_json(hit: Hit) -> dict:
         "page_label": passage.page_label,
         "section": passage.section,
         "citation": citation(hit),
+        "reference": exports.reference(hit.document, passage.page_label, hit_url(hit, external=True)),
         "url": hit_url(hit, external=True),
         "matched_by": list(hit.matched_by),
         "pdf_url": external_url("pages.original", document_id=hit.document.id, _anchor=f"page={passage.page}")
@@ -132,9 +134,12 @@ def results_json(results: Results, args: MultiDict) -> dict:
     return out
 
 
-def run_search(args: MultiDict) -> Results:
-    """The search a query string asks for (the page and the API read the same parameters)."""
+def run_search(args: MultiDict, everything: bool = False) -> Results:
+    """The search a query string asks for (the page and the API read the same parameters); with `everything`,
+    the whole result set (up to 1,000 passages, not grouped) for an export."""
     params = read_params(args, searcher().catalogue())
+    if everything:
+        return searcher().search(params.q, None, params.mode, 0, params.filters, False, params.fold, params.index, True)
     return searcher().search(
         params.q, params.k, params.mode, params.offset, params.filters, params.group, params.fold, params.index
     )
@@ -142,7 +147,31 @@ def run_search(args: MultiDict) -> Results:
 
 @bp.get("/api/search")
 def search():
-    return jsonify(results_json(run_search(request.args), request.args))
+    form = request.args.get("format", "json")
+    if form == "json" or form not in exports.FORMATS:  # a bad format is refused by the parameter check
+        return jsonify(results_json(run_search(request.args), request.args))
+    return export(run_search(request.args, everything=True), form)
+
+
+def export(results: Results, form: str):
+    """The whole result set as a download."""
+    hits, urls = results.hits, {}
+    for hit in hits:
+        urls.setdefault(hit.document.id, external_url("pages.document", document_id=hit.document.id))
+    if form == "csv":
+        text = exports.csv_text([exports.csv_row(hit, hit_url(hit, external=True)) | {"citation": citation(hit)}
+                                 for hit in hits])  # fmt: skip
+    elif form == "jsonl":
+        text = exports.jsonl_text([hit_json(hit) for hit in hits])
+    elif form == "ris":
+        text = exports.ris_text(hits, urls)
+    else:
+        text = exports.bibtex_text(hits, urls)
+    content_type, extension = exports.FORMATS[form]
+    response = current_app.response_class(text, content_type=content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(results.query.text, extension)}"'
+    response.headers["X-Index-Version"] = results.version
+    return response
 
 
 def batch_args(query: dict) -> MultiDict:

@@ -9,7 +9,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from search_app import schemas
+from search_app import exports, schemas
 from search_app.params import PARAMETERS, Param
 
 bp = Blueprint("openapi", __name__)
@@ -28,13 +28,15 @@ class Endpoint:
     parameters: dict[str, Param] = field(default_factory=dict)
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = (400, 503)
+    downloads: tuple[str, ...] = ()  # other media types of a 200 (exports)
 
 
 SEARCH_PARAMETERS = dict(PARAMETERS)
 CONTEXT_PARAMETERS = {n: p for n, p in PARAMETERS.items() if n not in ("k", "offset", "group")} | {"budget": BUDGET}
 ENDPOINTS = (
-    Endpoint("get", "/api/search", "Search passages: filters, facets, grouping, folding and paging.",
-             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 503)),
+    Endpoint("get", "/api/search", "Search passages: filters, facets, grouping, folding, paging and exports.",
+             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 503),
+             downloads=tuple(media.split(";")[0] for media, _ in exports.FORMATS.values())),
     Endpoint("post", "/api/search/batch", "Run up to 100 searches in one request; one bad query does not fail the rest.",
              schemas.BatchResponse, body=schemas.BatchRequest, errors=(400, 413, 415, 503)),
     Endpoint("get", "/api/context", "The best passages, folded, with citations, within a token budget (for LLMs).",
@@ -64,10 +66,10 @@ def json_content(schema: dict) -> dict:
 
 
 def operation(endpoint: Endpoint) -> dict:
-    responses = {
-        "200": {"description": "OK"}
-        | json_content(reference(endpoint.response) if endpoint.response else {"type": "object"})
-    }
+    answer = reference(endpoint.response) if endpoint.response else {"type": "object"}
+    responses = {"200": {"description": "OK"} | json_content(answer)}
+    for media in endpoint.downloads:
+        responses["200"]["content"][media] = {"schema": {"type": "string"}}
     for status in (*endpoint.errors, 405, 500):
         responses[str(status)] = {"description": STATUS[status]} | json_content(reference(schemas.Error))
     name = endpoint.path.strip("/").replace("/", "_").replace(".", "_")

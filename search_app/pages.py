@@ -9,6 +9,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from index.query import QueryError
 from index.search import MODES, citation
+from search_app import exports
 from search_app.api import hit_url, notice, run_search, searcher
 from search_app.highlight import highlight
 from search_app.params import read_params
@@ -40,6 +41,12 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **args)
 
 
+def export_url(form: str) -> str:
+    """The API URL that downloads this page's whole result set in `form`."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group")}
+    return url_for("api.search", **args, format=form)
+
+
 def facet_panel(results, filters) -> list[dict]:
     """Facet fields for the template: each value with its count and whether it is selected (documents by title)."""
     titles = {d.id: d.title for d in searcher().documents()}
@@ -56,7 +63,9 @@ def facet_panel(results, filters) -> list[dict]:
 
 
 def view(hit, query) -> dict:
-    return {"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit), "url": hit_url(hit)}
+    reference = exports.reference(hit.document, hit.passage.page_label, hit_url(hit, external=True))
+    return {"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit), "url": hit_url(hit),
+            "reference": reference, "copy_text": f"“{hit.passage.text}” {reference}"}  # fmt: skip
 
 
 @bp.get("/")
@@ -77,6 +86,9 @@ def index():
                     for year, count in sorted(results.facets.get("year", {}).items())
                 ],
                 notice=notice(results),
+                downloads=[
+                    (name.upper() if name != "jsonl" else "JSON Lines", export_url(name)) for name in exports.FORMATS
+                ],  # fmt: skip
                 suggestion=results.suggestion and url_with(q=results.suggestion, offset=None),
                 previous=url_with(offset=max(0, results.offset - results.k)) if results.offset else None,
                 next=url_with(offset=results.offset + results.k)

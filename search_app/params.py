@@ -50,6 +50,11 @@ PARAMETERS = {
     "group": Param({"type": "string", "enum": ["document"]}, "One entry per document, with up to 3 passages."),
     "fold": Param({"type": "string", "enum": ["on", "off"], "default": "on"}, "Show near-duplicate passages once."),
     "index": Param({"type": "string"}, "Search this kept index version (the current or the previous one)."),
+    "format": Param(
+        {"type": "string", "enum": ["json", "csv", "jsonl", "ris", "bibtex"], "default": "json"},
+        "json: a page of results; csv, jsonl (a row per passage), ris, bibtex (an entry per document cited): the "
+        "whole result set, up to 1,000 passages, as a download.",
+    ),
 }
 SINGLE = tuple(name for name, param in PARAMETERS.items() if not param.repeatable)
 REPEATABLE = tuple(name for name, param in PARAMETERS.items() if param.repeatable)
@@ -67,6 +72,7 @@ class SearchParams:
     group: bool
     fold: bool
     index: str = ""
+    format: str = "json"
 
 
 def number(name: str, value: str) -> int:
@@ -124,4 +130,5 @@ def read_params(
         group=choice("group", get("group", ""), catalogue) == "document",
         fold=SWITCH[fold],
         index=get("index", "").strip(),
+        format=choice("format", get("format") or "json", {"format": {"json", "csv", "jsonl", "ris", "bibtex"}}),
     )

@@ -61,6 +61,7 @@ class Result(BaseModel):
     page_label: str = Field(description="The page number printed on the page.")
     section: str
     citation: str
+    reference: str = Field(description="A Harvard-style reference to paste: Publisher (Year) Title, p. N. Available at…")
     url: str = Field(description="The passage marked in its document.")
     pdf_url: str | None = Field(None, description="PDFs: the original file at the page.")
     matched_by: list[Literal["keyword", "semantic"]]

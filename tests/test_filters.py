@@ -275,7 +275,7 @@ def test_group_by_document_ranks_documents_by_their_best_passage(client):
     "query, names",
     [
         ("q=care&page=2", "'page'"),
-        ("q=care&format=csv", "'format'"),
+        ("q=care&format=pdf", "Unknown format 'pdf'"),
         ("q=care&from=2024", "'from'"),
         ("q=care&q=homes", "'q' was given 2 times"),
         ("q=care&k=5&k=6", "'k' was given 2 times"),

@@ -1,0 +1,92 @@
+"""Exports of a whole result set (CSV, JSON Lines, RIS, BibTeX) and the reference to paste (fixture corpus)."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+
+import bibtexparser
+import pytest
+import rispy
+
+from index.models import Document
+from search_app import create_app
+from search_app.exports import reference
+
+QUERY = "q=care+leavers&kind=guidance&kind=inspection&kind=commentary"
+
+
+@pytest.fixture(scope="module")
+def client(fake_built, fake_searcher):
+    return create_app({"CONFIG_FILE": str(fake_built[0].source), "TESTING": True}, searcher=fake_searcher).test_client()
+
+
+def everything(client) -> list[dict]:
+    """The whole result set through the JSON API, page by page."""
+    results, offset = [], 0
+    while True:
+        body = client.get(f"/api/search?{QUERY}&k=100&offset={offset}").get_json()
+        results += body["results"]
+        if not body["next"]:
+            return results
+        offset += 100
+
+
+@pytest.mark.parametrize(
+    "form, media, extension",
+    [("csv", "text/csv", "csv"), ("jsonl", "application/x-ndjson", "jsonl"),
+     ("ris", "application/x-research-info-systems", "ris"), ("bibtex", "application/x-bibtex", "bib")],
+)  # fmt: skip
+def test_exports_have_their_content_type_and_a_file_name(client, form, media, extension):
+    response = client.get(f"/api/search?{QUERY}&format={form}")
+    assert response.status_code == 200 and response.mimetype == media and response.mimetype_params["charset"] == "utf-8"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="search-care-leavers.{extension}"'
+    assert response.headers["X-Index-Version"]
+
+
+def test_csv_has_a_row_per_passage_of_the_whole_result_set(client):
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/api/search?{QUERY}&format=csv&k=5").get_data(as_text=True))))
+    results = everything(client)
+    assert len(rows) == len(results) > 100  # the whole set, not the page of 5
+    assert [(int(r["rank"]), r["quote"]) for r in rows] == [(r["rank"], r["text"]) for r in results]
+    first = next(r for r in rows if r["local_authority"])
+    assert first["judgement"] in ("outstanding", "good", "requires improvement", "inadequate")
+    assert all(r["link"].startswith("http://127.0.0.1:8000/documents/") and r["citation"] for r in rows)
+
+
+def test_json_lines_are_the_api_results(client):
+    lines = client.get(f"/api/search?{QUERY}&format=jsonl").get_data(as_text=True).splitlines()
+    assert [json.loads(line) for line in lines] == everything(client)
+
+
+def test_ris_and_bibtex_have_one_entry_per_document_with_its_pages(client):
+    results = everything(client)
+    documents = list(dict.fromkeys(r["document"]["id"] for r in results))
+    ris = rispy.loads(client.get(f"/api/search?{QUERY}&format=ris").get_data(as_text=True))
+    assert [e["title"] for e in ris] == [next(r["document"]["title"] for r in results if r["document"]["id"] == d)
+                                         for d in documents]  # fmt: skip
+    notts = next(e for e in ris if e["authors"] == ["Ofsted"])
+    pages = sorted({r["page_label"] for r in results if r["document"]["publisher"] == "Ofsted"}, key=int)
+    assert sorted(notts["notes"][0].removeprefix("Pages cited: ").split(", "), key=int) == pages
+    library = bibtexparser.parse_string(client.get(f"/api/search?{QUERY}&format=bibtex").get_data(as_text=True))
+    assert len(library.entries) == len(documents) and not library.failed_blocks
+    assert len({entry.key for entry in library.entries}) == len(documents)
+
+
+def test_the_reference_is_harvard_style():
+    document = Document("halton", "halton.pdf", "Inspection of Halton local authority children’s services",
+                        publisher="Ofsted", date="2024-07-12")  # fmt: skip
+    assert reference(document, "5", "https://x.example/d?p=1", datetime.date(2026, 11, 23)) == (
+        "Ofsted (2024) Inspection of Halton local authority children’s services, p. 5. "
+        "Available at: https://x.example/d?p=1 (Accessed: 23 November 2026)."
+    )
+
+
+def test_the_page_offers_downloads_and_a_citation_to_copy(client):
+    page = client.get(f"/?{QUERY}&k=5").get_data(as_text=True)
+    assert "format=csv" in page and "format=bibtex" in page and "Download all" in page
+    assert 'data-copy="“' in page and "Available at: http://127.0.0.1:8000/documents/" in page
+    body = client.get(f"/api/search?{QUERY}&k=1").get_json()
+    assert body["results"][0]["reference"].endswith(").")

@@ -36,9 +36,11 @@ lint: setup-dev
 check: lint
 	$(PY) -m pytest -m "$(FAST)"
 
-# Everything: the fast tier, the full-corpus index, the ranking regression check, then the real-model and
-# full-corpus tests.
+# Everything: the fast tier, the full-corpus index, the citation audit, the ranking regression check, then the
+# real-model, full-corpus and browser tests.
 test: check index
+	$(PY) -m ingest --audit > $(VENV)/audit.log || (tail -n 30 $(VENV)/audit.log; exit 1)
+	tail -n 1 $(VENV)/audit.log
 	$(PY) -m evaluation --check
 	$(PY) -m pytest -m "not ($(FAST))"
 

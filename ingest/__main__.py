@@ -12,6 +12,7 @@ from tqdm import tqdm
 
 from index.config import ENV_VAR, load_config
 from index.publish import IndexNotFound, IngestLocked, move_legacy_index, rollback
+from ingest.audit import audit_index
 from ingest.build import Progress, build_index
 from ingest.check import check_index
 from ingest.corpus import LOADERS
@@ -42,6 +43,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="verify the published index against the corpus (documents, passage counts, "
         "vectors, full-text index); exit 1 on any mismatch",
+    )
+    action.add_argument(
+        "--audit",
+        action="store_true",
+        help="confirm with poppler's pdftotext that every PDF passage is on the page it cites; exit 1 on any miss",
     )
     action.add_argument("--rollback", action="store_true", help="publish again the build that the current one replaced")
     return parser.parse_args(argv)
@@ -117,6 +123,19 @@ def print_report(report: Report) -> None:
         print(f"Report: {report.path}")
 
 
+def print_audit(audits) -> int:
+    """A line per document (passages confirmed in order, as words, missing), the misses, and the totals."""
+    for audit in audits:
+        print(f"{audit.path}: {audit.passages} passages, {audit.in_order} in order, {audit.as_words} as words, "
+              f"{len(audit.missing)} missing")  # fmt: skip
+        for miss in audit.missing:
+            print(f"  MISSING {miss}")
+    missing = sum(len(a.missing) for a in audits)
+    total = sum(a.passages for a in audits)
+    print(f"Audit: {total} passages of {len(audits)} PDFs, {total - missing} on their cited page, {missing} missing")
+    return 1 if missing else 0
+
+
 def interrupt(signum, frame) -> None:
     """SIGTERM stops the run the way Ctrl-C does: cleanly, with a report."""
     raise KeyboardInterrupt
@@ -152,6 +171,8 @@ def run(args: argparse.Namespace, config, report: Report) -> int:
         before, after = rollback(config.index)
         print(f"Rolled back: published index {after} (was {before})")
         return 0
+    if args.audit:
+        return print_audit(audit_index(config))
     if args.check:
         problems = check_index(config)
         for line in problems:

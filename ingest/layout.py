@@ -13,9 +13,13 @@ TERMINAL = tuple(".,;:!)]\"”’'")
 NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[a-z]\)|\(?[ivx]+\)|[•●▪◼■○◦➢]|-|–|\*)\s")
 
 
+PRIVATE_USE = re.compile(r"[\ue000-\uf8ff]")  # symbol-font glyphs (Wingdings bullets) with no Unicode meaning
+
+
 def clean_line(line: str) -> str:
-    """One extracted line with ligatures expanded, soft hyphens dropped and spaces collapsed."""
-    return re.sub(r" {2,}", " ", line.translate(LIGATURES)).strip()
+    """One extracted line with ligatures expanded, soft hyphens dropped, private-use bullets made "•" and spaces
+    collapsed."""
+    return re.sub(r" {2,}", " ", PRIVATE_USE.sub("•", line.translate(LIGATURES))).strip()
 
 
 def looks_like_heading(line: str, next_line: str | None) -> bool:

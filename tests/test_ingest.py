@@ -430,3 +430,18 @@ def test_an_index_left_in_the_old_place_is_moved_out_of_the_code(tmp_path, fake_
     build_index(old, fake_embedder)
     assert main(["--config", str(config.source)]) == 2
     assert f"{legacy}: an old index is left beside the new one in {config.index}; delete" in capsys.readouterr().err
+
+
+def test_the_audit_confirms_passages_on_their_page_and_finds_a_wrong_page(small, fake_embedder, capsys):
+    config, corpus = small
+    make_pdf(corpus / "three.pdf", [["Placements", "Foster carers asked for more respite."],
+                                    ["Advocacy", "Every child should know an advocate."],
+                                    ["Leaving care", "Personal advisers support care leavers."]])  # fmt: skip
+    build_index(config, fake_embedder)
+    assert main(["--config", str(config.source), "--audit"]) == 0
+    assert "three.pdf: 3 passages, 3 in order, 0 as words, 0 missing" in capsys.readouterr().out
+    with sqlite3.connect(current_build(config.index) / DATABASE) as db:
+        db.execute("UPDATE passages SET page = 1 WHERE text LIKE 'Leaving care%'")
+    assert main(["--config", str(config.source), "--audit"]) == 1
+    out = capsys.readouterr().out
+    assert "MISSING passage" in out and "on page 1: advisers, leavers, leaving, personal, support" in out

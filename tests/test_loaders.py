@@ -11,6 +11,7 @@ from ingest import html, pdf, text
 from ingest.chunking import Settings, chunk_document
 from ingest.corpus import load_document, scan_corpus
 from ingest.errors import LoadError
+from ingest.layout import clean_line
 from tests.conftest import FIXTURES, GENERATED_PAGES
 from tests.pdfgen import make_pdf
 
@@ -226,3 +227,8 @@ def test_printed_page_labels_are_kept_beside_physical_pages(tmp_path):
     assert (passage.page, passage.page_label) == (3, "1")
     hit = Hit(passage, doc, 1.0, 1, ("keyword",))
     assert citation(hit).endswith(", p. 1")  # people cite the printed label; links open physical page 3
+
+
+def test_private_use_bullets_become_bullets():
+    assert clean_line("\uf0a7 The Adoption and Children Act 2002") == "• The Adoption and Children Act 2002"
+    assert clean_line("a \uf0d8 b") == "a • b"

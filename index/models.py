@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 KINDS = ("report", "guidance", "inspection", "survey write-up", "summary", "news", "commentary")
@@ -70,6 +73,13 @@ class Passage:
     id: int = 0
     section_judgement: str = ""  # the grade its section heading carries, in an inspection report
     roles: tuple[str, ...] = ()  # the speaker roles of the quotations it holds, in a survey write-up
+
+
+def passage_key(passage: Passage) -> str:
+    """A passage's lasting name: its page and a fingerprint of its words ('12.3f9a0c1b2d'). It survives a rebuild
+    or the document being edited elsewhere, where the row id does not."""
+    words = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", passage.text)).lower()
+    return f"{passage.page}.{hashlib.sha256(words.encode()).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import UnsupportedMediaType
 
-from index.models import Document, Hit, Passage
+from index.models import Document, Hit, Passage, passage_key
 from index.query import QueryError
 from index.search import IndexGone, Results, UnknownDocument, citation
 from ingest.chunking import count_tokens
@@ -47,10 +47,11 @@ def external_url(endpoint: str, **values) -> str:
     return current_app.config["BASE_URL"] + url_for(endpoint, **values)
 
 
-def passage_url(passage: Passage, external: bool = False) -> str:
-    """The link that opens a passage, marked, in its document."""
+def passage_url(passage: Passage, external: bool = False, **extra) -> str:
+    """The lasting link that opens a passage, marked, in its document: its content key, and its row id."""
     link = external_url if external else url_for
-    return link("pages.document", document_id=passage.document_id, passage=passage.id, _anchor=f"passage-{passage.id}")
+    return link("pages.document", document_id=passage.document_id, key=passage_key(passage), passage=passage.id,
+                **extra, _anchor="passage")  # fmt: skip
 
 
 def hit_url(hit: Hit, external: bool = False) -> str:
@@ -64,6 +65,7 @@ def hit_json(hit: Hit) -> dict:
         "rank": hit.rank,
         "score": hit.score,
         "passage_id": passage.id,
+        "passage_key": passage_key(passage),
         "text": passage.text,
         "document": document_json(hit.document),
         "page": passage.page,

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from urllib.parse import parse_qs
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
 
-from index.query import QueryError
+from index.models import passage_key
+from index.query import QueryError, parse_query
 from index.search import MODES, citation
 from search_app import exports
-from search_app.api import hit_url, notice, run_search, searcher
+from search_app.api import hit_url, notice, passage_url, run_search, searcher
 from search_app.highlight import highlight
 from search_app.params import read_params
 
@@ -64,8 +66,10 @@ def facet_panel(results, filters) -> list[dict]:
 
 def view(hit, query) -> dict:
     reference = exports.reference(hit.document, hit.passage.page_label, hit_url(hit, external=True))
-    return {"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit), "url": hit_url(hit),
-            "reference": reference, "copy_text": f"“{hit.passage.text}” {reference}"}  # fmt: skip
+    url = passage_url(hit.passage, back=request.full_path)
+    also = [(p, d, passage_url(p, back=request.full_path)) for p, d in hit.also]
+    return {"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit), "url": url,
+            "reference": reference, "also": also, "copy_text": f"“{hit.passage.text}” {reference}"}  # fmt: skip
 
 
 @bp.get("/")
@@ -126,31 +130,65 @@ def catalogue_facets(documents, filters) -> list[dict]:
     return panel
 
 
-def page_sections(document, target) -> list[dict]:
-    """The document's pages, each split around the target passage (if any), for the template."""
+def page_sections(document, target, query=None) -> list[dict]:
+    """The document's pages, each split around the target passage (if any), with the query's words marked."""
+
+    def mark(text: str):
+        return highlight(text, query) if query else text
+
     sections = []
     for page in document.pages:
         text = document.text[page.start : page.end]
         if target and page.start <= target.start < page.end:
             a, b = target.start - page.start, target.end - page.start
-            parts = [(text[:a], False), (text[a:b], True), (text[b:], False)]
+            parts = [(mark(text[:a]), False), (mark(text[a:b]), True), (mark(text[b:]), False)]
         else:
-            parts = [(text, False)]
+            parts = [(mark(text), False)]
         sections.append({"number": page.number, "label": page.label, "parts": parts})
     return sections
+
+
+def find_passage(passages: list, key: str, row_id: str) -> tuple[object | None, str]:
+    """The passage a link names (by its content key, else its row id), and a notice when it is not exactly there.
+
+    A key whose words are gone marks the nearest passage on its page (or the nearest page) and says so."""
+    by_key = {passage_key(p): p for p in passages}
+    if key in by_key:
+        return by_key[key], ""
+    if key:
+        page = int(key.split(".")[0]) if key.split(".")[0].isdigit() else 0
+        nearest = min(passages, key=lambda p: (abs(p.page - page), p.start), default=None)
+        where = f"page {nearest.page}" if nearest else "the document"
+        return nearest, (f"The passage this link pointed to is no longer in this version of the document; the nearest "
+                         f"passage, on {where}, is marked instead.")  # fmt: skip
+    if row_id:
+        found = next((p for p in passages if str(p.id) == row_id), None)
+        if found is None:
+            return None, f"This document has no passage {row_id[:20]!r}: the link is wrong or from another document."
+        return found, ""
+    return None, ""
+
+
+def back_link(value: str) -> str:
+    """A "Back to results" link, only ever to this site's search page."""
+    return value if value.startswith("/?") and "//" not in value and "\\" not in value else ""
 
 
 @bp.get("/documents/<document_id>")
 def document(document_id: str):
     doc, passages = searcher().document(document_id)
-    marked = request.args.get("passage", type=int)
-    target = next((p for p in passages if p.id == marked), None)
+    target, notice = find_passage(passages, request.args.get("key", ""), request.args.get("passage", ""))
+    back = back_link(request.args.get("back", ""))
+    words = parse_query(parse_qs(back[2:]).get("q", [""])[0], 500) if back and "q=" in back else None
     page = render_template(
         "document.html",
         doc=doc,
         target=target,
-        sections=page_sections(doc, target),
+        notice=notice,
+        back=back,
+        sections=page_sections(doc, target, words),
         cite=citation(doc, target.page_label) if target else citation(doc),
+        reference=exports.reference(doc, target.page_label if target else "", request.url),
     )
     return cacheable(make_response(page), searcher().current().version, doc.fingerprint)
 

@@ -54,7 +54,8 @@ class Place(BaseModel):
 class Result(BaseModel):
     rank: int = Field(description="Position in the whole ranked list, from 1.")
     score: float
-    passage_id: int
+    passage_id: int = Field(description="Its row id in this index version.")
+    passage_key: str = Field(description="Its lasting name, page.fingerprint: kept across rebuilds.")
     text: str = Field(description="The passage, verbatim.")
     document: DocumentInfo
     page: int = Field(description="Physical page, from 1.")

@@ -79,7 +79,7 @@ def test_document_page_marks_the_linked_passage_and_links_the_pdf(client):
     assert page.status_code == 200
     body = page.get_data(as_text=True)
     passage_id = hit["url"].split("passage=")[1].split("#")[0]
-    assert f'<mark id="passage-{passage_id}">' in body
+    assert f'<mark id="passage" class="passage" tabindex="-1"><span id="passage-{passage_id}">' in body
     assert f"#page={hit['page']}" in body
     original = client.get(f"/documents/{hit['document']['id']}/file")
     assert original.status_code == 200 and original.data.startswith(b"%PDF")
@@ -91,3 +91,49 @@ def test_catalogue_and_health(client, fake_built):
     assert {"id", "title", "publisher", "date", "kind", "source", "url"} <= set(catalogue["documents"][0])
     health = client.get("/healthz").get_json()
     assert health["status"] == "ok" and health["passages"] == fake_built[1].totals()["passages"]
+
+
+def test_a_wrong_or_foreign_passage_id_gets_a_visible_notice(client):
+    page = client.get("/documents/practice-note?passage=99999999").get_data(as_text=True)
+    assert "This document has no passage &#39;99999999&#39;" in page and '<mark id="passage"' not in page
+
+
+def test_a_result_opens_with_a_way_back_the_citation_and_the_query_words_marked(client):
+    results = client.get("/?q=memory+boxes&mode=keyword").get_data(as_text=True)
+    link = results.split('<p class="cite"><a href="')[1].split('"')[0].replace("&amp;", "&")
+    page = client.get(link).get_data(as_text=True)
+    assert "Back to results" in page and 'href="/?q=memory+boxes' in page and "Cite as:" in page
+    assert "<mark>memory</mark>" in page.lower() and 'tabindex="-1"' in page
+    assert "Available at: http://" in page and "Copy citation" in page
+    evil = client.get("/documents/practice-note?back=//evil.example/").get_data(as_text=True)
+    assert "evil.example" not in evil and "Back to results" not in evil
+
+
+def test_an_old_link_still_opens_the_same_words_after_the_document_changes(tmp_path, fake_embedder):
+    from index.search import Searcher
+    from ingest.build import build_index
+    from tests.conftest import fake_config
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    words = "Kinship carers told the review that allowances differ between neighbouring councils. " * 3
+    filler = " ".join(f"Sentence {n} is about placements, visits and plans for children." for n in range(30))
+    (corpus / "note.md").write_text(f"# Notes\n\n{filler}\n\n# Allowances\n\n{words}\n")
+    (corpus / "other.txt").write_text("Another document about advocacy.")
+    config = fake_config(tmp_path, corpus)
+    build_index(config, fake_embedder)
+    client = create_app({"CONFIG_FILE": str(config.source)}, searcher=Searcher(config, fake_embedder)).test_client()
+    old = client.get("/api/search?q=allowances+differ&mode=keyword&k=1").get_json()["results"][0]
+    old_link = old["url"].replace("http://127.0.0.1:8000", "")
+    (corpus / "note.md").write_text(f"# Notes\n\nA new opening.\n\n{filler}\n\n# Allowances\n\n{words}\n")
+    build_index(config, fake_embedder)  # the document is re-extracted: its passages get new row ids
+    new = client.get("/api/search?q=allowances+differ&mode=keyword&k=1").get_json()["results"][0]
+    assert new["passage_id"] != old["passage_id"] and new["passage_key"] == old["passage_key"]
+    page = client.get(old_link).get_data(as_text=True)
+    assert f'<span id="passage-{new["passage_id"]}">' in page and "no longer" not in page
+    marked = page.split('<mark id="passage"')[1].split("</mark>")[0]
+    assert "allowances differ between neighbouring councils" in marked
+    (corpus / "note.md").write_text("# Notes\n\nThe allowances paragraph was withdrawn.\n")
+    build_index(config, fake_embedder)
+    page = client.get(old_link).get_data(as_text=True)
+    assert "no longer in this version of the document; the nearest passage" in page and '<mark id="passage"' in page

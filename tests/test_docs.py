@@ -26,7 +26,7 @@ def test_every_setting_is_in_config_toml_and_readme(key):
 @pytest.mark.parametrize(
     "module, flags",
     [
-        ("ingest", ["--config", "--rebuild", "--dry-run", "--check", "--rollback"]),
+        ("ingest", ["--config", "--rebuild", "--dry-run", "--check", "--audit", "--rollback"]),
         ("search_app", ["--config", "--host", "--port"]),
     ],
 )

@@ -253,7 +253,7 @@ def test_folding_shows_a_paragraph_once_with_also_in(client):
     (only,) = folded["results"]
     (other,) = only["also_in"]
     assert {only["document"]["id"], other["document"]["id"]} == {"note-a", "note-b"}
-    assert other["url"].endswith(f"#passage-{other['passage_id']}")
+    assert other["url"].endswith(f"passage={other['passage_id']}#passage")
 
 
 def test_group_by_document_ranks_documents_by_their_best_passage(client):

@@ -14,6 +14,7 @@ from index.search import MODES, citation
 from search_app import exports
 from search_app.api import hit_url, notice, passage_url, run_search, searcher
 from search_app.highlight import highlight
+from search_app.pageimage import cached_page
 from search_app.params import read_params
 
 bp = Blueprint("pages", __name__)
@@ -189,6 +190,7 @@ def document(document_id: str):
         sections=page_sections(doc, target, words),
         cite=citation(doc, target.page_label) if target else citation(doc),
         reference=exports.reference(doc, target.page_label if target else "", request.url),
+        target_key=passage_key(target) if target else "",
     )
     return cacheable(make_response(page), searcher().current().version, doc.fingerprint)
 
@@ -202,15 +204,34 @@ def cacheable(response, *keys: str):
     return response.make_conditional(request)
 
 
+@bp.get("/documents/<document_id>/pages/<int:number>.png")
+def page_image(document_id: str, number: int):
+    """A PDF page rendered with the passage named by `key` (or `passage`) highlighted."""
+    doc, passages = searcher().document(document_id)
+    if not doc.is_pdf or not 1 <= number <= len(doc.pages):
+        abort(404, description=f"{document_id!r} has no PDF page {number}.")
+    target, _ = find_passage(passages, request.args.get("key", ""), request.args.get("passage", ""))
+    text = target.text if target and target.page == number else ""
+    cache = current_app.config["SETTINGS"].index / "page-images"
+    path = cached_page(cache, original_path(doc), doc.fingerprint, number, text)
+    return send_file(path, mimetype="image/png", max_age=CACHE_SECONDS, etag=True)
+
+
+def original_path(doc):
+    """The document's file in the corpus folder; 404 if it is not there (or not inside it)."""
+    root = current_app.config["SETTINGS"].corpus
+    path = (root / doc.path).resolve()
+    if not path.is_relative_to(root.resolve()) or not path.is_file():
+        abort(404, description=f"The original file of {doc.id!r} is not in the corpus folder.")
+    return path
+
+
 @bp.get("/documents/<document_id>/file")
 def original(document_id: str):
     doc, _ = searcher().document(document_id)
     if not doc.is_pdf:  # an HTML original served from this origin could run its scripts here
         abort(404, description=f"Only PDF originals are served; the text of {document_id!r} is at /documents/{document_id}.")
-    root = current_app.config["SETTINGS"].corpus
-    path = (root / doc.path).resolve()
-    if not path.is_relative_to(root.resolve()) or not path.is_file():
-        abort(404, description=f"The original file of {document_id!r} is not in the corpus folder.")
+    path = original_path(doc)
     response = send_file(path, mimetype="application/pdf", download_name=path.name, max_age=CACHE_SECONDS)
     response.cache_control.public = True
     return response

@@ -4,13 +4,16 @@ a query, in a document's text, in its metadata and in its file name never run.""
 from __future__ import annotations
 
 import shutil
+import urllib.request
 from urllib.parse import quote
 
 import pytest
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from index.search import Searcher
 from ingest.build import build_index
@@ -102,3 +105,99 @@ def test_payloads_in_results_document_text_metadata_and_file_names_never_run(sit
         assert_nothing_ran(driver)
     driver.get(f"{base}/api/search?q={quote(PAYLOADS[0])}")
     assert_nothing_ran(driver)
+
+
+@pytest.fixture(scope="module")
+def journalist(fake_built, fake_searcher):
+    """The fixture corpus served in this process, and a browser."""
+    app = create_app({"CONFIG_FILE": str(fake_built[0].source)}, searcher=fake_searcher)
+    with serving(app) as base:
+        app.config["BASE_URL"] = base
+        driver = browser()
+        try:
+            yield base, driver
+        finally:
+            driver.quit()
+
+
+def in_view(driver, element) -> bool:
+    return driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;", element
+    )
+
+
+def test_search_filter_group_and_open_a_result_with_the_passage_in_view(journalist):
+    base, driver = journalist
+    driver.set_window_size(1280, 900)
+    driver.get(f"{base}/?q=children+in+care")
+    heading = driver.find_element(By.CSS_SELECTOR, "h2.count").text
+    assert "passages in" in heading and driver.find_elements(By.CSS_SELECTOR, "ol.results > li")
+    driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=inspection]").click()
+    driver.find_element(By.CSS_SELECTOR, "#facets button[type=submit]").click()
+    assert "kind=inspection" in driver.current_url
+    assert "in 1 document" in driver.find_element(By.CSS_SELECTOR, "h2.count").text
+    driver.find_element(By.CSS_SELECTOR, "input[name=group]").click()
+    driver.find_element(By.CSS_SELECTOR, ".query button[type=submit]").click()
+    assert "group=document" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "ol.groups > li")
+    driver.find_element(By.CSS_SELECTOR, "ol.groups p.cite a").click()
+    passage = driver.find_element(By.ID, "passage")
+    assert passage.tag_name == "mark" and in_view(driver, passage)
+    assert driver.find_element(By.LINK_TEXT, "Back to results").get_attribute("href").startswith(f"{base}/?q=")
+    image = driver.find_element(By.CSS_SELECTOR, ".page-image img")
+    width = driver.execute_async_script("arguments[0].decode().then(() => arguments[1](arguments[0].naturalWidth), "
+                                        "() => arguments[1](0));", image)  # fmt: skip
+    assert width > 800  # the page rendered at 1.5 times its 595-point width
+
+
+def test_every_export_link_downloads_its_format(journalist):
+    base, driver = journalist
+    driver.get(f"{base}/?q=foster+carers")
+    links = {a.text: a.get_attribute("href") for a in driver.find_elements(By.CSS_SELECTOR, ".downloads a")}
+    assert set(links) == {"CSV", "JSON Lines", "RIS", "BIBTEX"}
+    for label, href in links.items():
+        with urllib.request.urlopen(href, timeout=30) as response:
+            assert response.status == 200 and "attachment" in response.headers["Content-Disposition"], label
+
+
+def test_copy_citation_puts_the_quote_and_reference_on_the_clipboard(journalist):
+    base, driver = journalist
+    driver.get(f"{base}/?q=memory+boxes&mode=keyword")
+    permissions = ["clipboardReadWrite", "clipboardSanitizedWrite"]
+    driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": permissions})
+    driver.find_element(By.CSS_SELECTOR, ".cite-this summary").click()
+    button = driver.find_element(By.CSS_SELECTOR, "button.copy")
+    button.click()
+    assert button.text == "Copied"
+    copied = driver.execute_async_script("navigator.clipboard.readText().then(arguments[0]);")
+    assert copied.startswith("“") and "memory boxes" in copied.lower() and "Available at: " in copied
+
+
+def test_keyboard_only_search_and_open(journalist):
+    base, driver = journalist
+    driver.get(f"{base}/")
+    box = driver.find_element(By.ID, "q")
+    ActionChains(driver).send_keys(Keys.TAB * 3).perform()  # header links, then the search box
+    assert driver.switch_to.active_element == box
+    box.send_keys("kinship allowances", Keys.ENTER)
+    assert "q=kinship+allowances" in driver.current_url
+    first = driver.find_element(By.CSS_SELECTOR, "ol.results p.cite a")
+    for _ in range(60):  # tab through the form and facets to the first result's link
+        if driver.switch_to.active_element == first:
+            break
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+    assert driver.switch_to.active_element == first
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    assert in_view(driver, driver.find_element(By.ID, "passage"))
+
+
+def test_a_390_pixel_wide_screen_has_no_sideways_scrolling(journalist):
+    base, driver = journalist
+    driver.set_window_size(390, 844)
+    try:
+        for path in ("/?q=care+leavers&kind=inspection&group=document", "/documents/ofsted_ilacs_2024-07-12_nottinghamshire",
+                     "/documents", "/api/docs"):  # fmt: skip
+            driver.get(base + path)
+            width = driver.execute_script("return document.documentElement.clientWidth")
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= width, path
+    finally:
+        driver.set_window_size(1280, 900)

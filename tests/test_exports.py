@@ -90,3 +90,39 @@ def test_the_page_offers_downloads_and_a_citation_to_copy(client):
     assert 'data-copy="“' in page and "Available at: http://127.0.0.1:8000/documents/" in page
     body = client.get(f"/api/search?{QUERY}&k=1").get_json()
     assert body["results"][0]["reference"].endswith(").")
+
+
+def yellow_pixels(png: bytes) -> int:
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    return sum(1 for r, g, b in image.get_flattened_data() if r > 230 and 190 < g < 235 and b < 140)
+
+
+def test_the_original_page_is_rendered_with_the_passage_highlighted(client):
+    hit = next(r for r in client.get("/api/search?q=kinship+allowances&k=20&mode=keyword").get_json()["results"]
+               if r["document"]["id"] == "fostering-report")  # fmt: skip
+    url = f"/documents/fostering-report/pages/{hit['page']}.png?key={hit['passage_key']}"
+    marked = client.get(url)
+    assert marked.status_code == 200 and marked.mimetype == "image/png" and marked.headers["ETag"]
+    plain = client.get(f"/documents/fostering-report/pages/{hit['page']}.png")
+    assert yellow_pixels(marked.data) > 500 and yellow_pixels(plain.data) == 0
+    other = client.get(f"/documents/fostering-report/pages/1.png?key={hit['passage_key']}")
+    assert yellow_pixels(other.data) == 0  # the passage is not on page 1
+    assert client.get("/documents/fostering-report/pages/99.png").status_code == 404
+    assert client.get("/documents/practice-note/pages/1.png").status_code == 404
+    page = client.get(hit["url"].replace("http://127.0.0.1:8000", "")).get_data(as_text=True)
+    assert f"/documents/fostering-report/pages/{hit['page']}.png?key={hit['passage_key']}" in page
+
+
+def test_highlight_boxes_come_from_the_pdfs_own_characters():
+    from search_app.pageimage import line_boxes, passage_chars
+
+    page = (
+        "Fostering report 2024\r\nKinship care\r\nKinship carers told us that allowances differ between\r\n"
+        "neighbouring councils."
+    )
+    chars = passage_chars(page, "Kinship carers told us that allowances differ between neighbouring councils.")
+    assert page[chars[0]] == "K" and page[chars[-1]] == "s" and chars[0] == page.index("Kinship carers")
+    assert passage_chars(page, "") == [] and passage_chars(page, "Nothing here at all today") == []
+    assert line_boxes([(0, 10, 5, 20), (5, 10, 9, 20), (0, 30, 4, 40)]) == [(0, 10, 9, 20), (0, 30, 4, 40)]

@@ -47,7 +47,7 @@ def line_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[flo
     merged: list[list[float]] = []
     for left, bottom, right, top in boxes:
         last = merged[-1] if merged else None
-        if last and abs(last[1] - bottom) < 2 and left - last[2] < 12:
+        if last and abs(last[1] - bottom) < 2 and left - last[2] < 20:
             last[2], last[3], last[1] = max(last[2], right), max(last[3], top), min(last[1], bottom)
         else:
             merged.append([left, bottom, right, top])

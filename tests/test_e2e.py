@@ -60,7 +60,7 @@ def test_search_over_http(server):
     status, page = 0, None
     with urllib.request.urlopen(body["results"][0]["url"], timeout=30) as response:
         status, page = response.status, response.read()
-    assert status == 200 and b'<mark id="passage-' in page
+    assert status == 200 and b'<mark id="passage" class="passage"' in page
 
 
 def test_bad_query_over_http(server):

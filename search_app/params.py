@@ -13,7 +13,8 @@ from index.query import QueryError
 from index.search import MODES
 from ingest.metadata import ROLES
 
-CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "mode": MODES, "group": ("document", "")}
+FORMATS = ("json", "csv", "jsonl", "ris", "bibtex")
+CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "mode": MODES, "group": ("document", ""), "format": FORMATS}
 SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
 NUMBER = re.compile(r"[0-9]{1,6}")
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
@@ -51,7 +52,7 @@ PARAMETERS = {
     "fold": Param({"type": "string", "enum": ["on", "off"], "default": "on"}, "Show near-duplicate passages once."),
     "index": Param({"type": "string"}, "Search this kept index version (the current or the previous one)."),
     "format": Param(
-        {"type": "string", "enum": ["json", "csv", "jsonl", "ris", "bibtex"], "default": "json"},
+        {"type": "string", "enum": list(FORMATS), "default": "json"},
         "json: a page of results; csv, jsonl (a row per passage), ris, bibtex (an entry per document cited): the "
         "whole result set, up to 1,000 passages, as a download.",
     ),
@@ -130,5 +131,5 @@ def read_params(
         group=choice("group", get("group", ""), catalogue) == "document",
         fold=SWITCH[fold],
         index=get("index", "").strip(),
-        format=choice("format", get("format") or "json", {"format": {"json", "csv", "jsonl", "ris", "bibtex"}}),
+        format=choice("format", get("format") or "json", catalogue),
     )

@@ -14,6 +14,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as expected
+from selenium.webdriver.support.ui import WebDriverWait
 
 from index.search import Searcher
 from ingest.build import build_index
@@ -120,6 +122,11 @@ def journalist(fake_built, fake_searcher):
             driver.quit()
 
 
+def wait(driver) -> WebDriverWait:
+    """Waits up to 10 s for a page load or an update to finish."""
+    return WebDriverWait(driver, 10)
+
+
 def in_view(driver, element) -> bool:
     return driver.execute_script(
         "const r = arguments[0].getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;", element
@@ -134,13 +141,14 @@ def test_search_filter_group_and_open_a_result_with_the_passage_in_view(journali
     assert "passages in" in heading and driver.find_elements(By.CSS_SELECTOR, "ol.results > li")
     driver.find_element(By.CSS_SELECTOR, "input[name=kind][value=inspection]").click()
     driver.find_element(By.CSS_SELECTOR, "#facets button[type=submit]").click()
-    assert "kind=inspection" in driver.current_url
+    wait(driver).until(expected.url_contains("kind=inspection"))
     assert "in 1 document" in driver.find_element(By.CSS_SELECTOR, "h2.count").text
     driver.find_element(By.CSS_SELECTOR, "input[name=group]").click()
     driver.find_element(By.CSS_SELECTOR, ".query button[type=submit]").click()
-    assert "group=document" in driver.current_url and driver.find_elements(By.CSS_SELECTOR, "ol.groups > li")
+    wait(driver).until(expected.url_contains("group=document"))
+    assert driver.find_elements(By.CSS_SELECTOR, "ol.groups > li")
     driver.find_element(By.CSS_SELECTOR, "ol.groups p.cite a").click()
-    passage = driver.find_element(By.ID, "passage")
+    passage = wait(driver).until(expected.presence_of_element_located((By.ID, "passage")))
     assert passage.tag_name == "mark" and in_view(driver, passage)
     assert driver.find_element(By.LINK_TEXT, "Back to results").get_attribute("href").startswith(f"{base}/?q=")
     image = driver.find_element(By.CSS_SELECTOR, ".page-image img")
@@ -167,7 +175,7 @@ def test_copy_citation_puts_the_quote_and_reference_on_the_clipboard(journalist)
     driver.find_element(By.CSS_SELECTOR, ".cite-this summary").click()
     button = driver.find_element(By.CSS_SELECTOR, "button.copy")
     button.click()
-    assert button.text == "Copied"
+    wait(driver).until(lambda d: button.text == "Copied")
     copied = driver.execute_async_script("navigator.clipboard.readText().then(arguments[0]);")
     assert copied.startswith("“") and "memory boxes" in copied.lower() and "Available at: " in copied
 
@@ -179,15 +187,15 @@ def test_keyboard_only_search_and_open(journalist):
     ActionChains(driver).send_keys(Keys.TAB * 3).perform()  # header links, then the search box
     assert driver.switch_to.active_element == box
     box.send_keys("kinship allowances", Keys.ENTER)
-    assert "q=kinship+allowances" in driver.current_url
-    first = driver.find_element(By.CSS_SELECTOR, "ol.results p.cite a")
+    wait(driver).until(expected.url_contains("q=kinship+allowances"))
+    first = wait(driver).until(expected.presence_of_element_located((By.CSS_SELECTOR, "ol.results p.cite a")))
     for _ in range(60):  # tab through the form and facets to the first result's link
         if driver.switch_to.active_element == first:
             break
         ActionChains(driver).send_keys(Keys.TAB).perform()
     assert driver.switch_to.active_element == first
     ActionChains(driver).send_keys(Keys.ENTER).perform()
-    assert in_view(driver, driver.find_element(By.ID, "passage"))
+    assert in_view(driver, wait(driver).until(expected.presence_of_element_located((By.ID, "passage"))))
 
 
 def test_a_390_pixel_wide_screen_has_no_sideways_scrolling(journalist):

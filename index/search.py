@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
-from dataclasses import dataclass, field
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
@@ -19,36 +18,10 @@ from index.manifest import MANIFEST, Manifest
 from index.models import Document, Hit, Passage
 from index.publish import BUILDS, current_build
 from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
+from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
 MODES = ("hybrid", "keyword", "semantic")
 MAX_RESULTS = 1000  # the ranked list a query can page through
-
-
-def fold_duplicates(ranked: list[Ranked], groups: dict[int, int]) -> tuple[list[Ranked], dict[int, list[int]]]:
-    """Keep the best-ranked passage of each near-duplicate group; the others become its "also in" places."""
-    first: dict[int, int] = {}
-    kept, also = [], {}
-    for row in ranked:
-        group = groups.get(row[0], row[0])
-        if group in first:
-            also.setdefault(first[group], []).append(row[0])
-        else:
-            first[group] = row[0]
-            kept.append(row)
-    return kept, also
-
-
-def group_by_document(ranked: list[Ranked], index: Build) -> list[tuple[str, list[Ranked]]]:
-    """(document id, its ranked rows), documents in the order of their best passage."""
-    by_document: dict[str, list[Ranked]] = {}
-    passages = index.store.document_ids([i for i, _, _ in ranked])
-    for row in ranked:
-        by_document.setdefault(passages[row[0]], []).append(row)
-    return list(by_document.items())
-
-
-def hits_by_id(hits: list[Hit]) -> dict[int, Hit]:
-    return {hit.passage.id: hit for hit in hits}
 
 
 class IndexGone(LookupError):
@@ -57,42 +30,6 @@ class IndexGone(LookupError):
 
 class UnknownDocument(KeyError):
     """No document has that id."""
-
-
-Ranked = tuple[int, float, tuple[str, ...]]  # (passage id, score, the retrievers that found it)
-
-
-@dataclass(frozen=True)
-class Group:
-    """One document in a search grouped by document: its matching passages' count and best few."""
-
-    document: Document
-    count: int
-    hits: list[Hit]
-
-
-@dataclass(frozen=True)
-class Results:
-    """What one search returns: a page of hits (or of groups), and facts about the whole ranked list."""
-
-    query: Query
-    mode: str
-    hits: list[Hit]
-    version: str
-    total: int = 0  # passages in the ranked list, after folding
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
-    groups: list[Group] = field(default_factory=list)
-    grouped: bool = False
-    meaning_only: bool = False  # no passage holds the query's words: every result was found by meaning
-    suggestion: str = ""  # the query with unknown words replaced by corpus words
-    offset: int = 0
-    k: int = 10
-    filters: Filters = Filters()
-
-    @property
-    def documents(self) -> int:
-        """Documents with a passage in the ranked list (the groups there are, grouped by document)."""
-        return len(self.facets.get("document", {}))
 
 
 class Searcher:

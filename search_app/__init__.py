@@ -38,10 +38,11 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.config.setdefault("BASE_URL", settings.base_url or f"http://{settings.host}:{settings.port}")
     app.extensions["searcher"] = searcher or Searcher(settings)
 
-    from search_app import api, openapi, pages
+    from search_app import api, openapi, pages, research
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
+    app.register_blueprint(research.bp)
     app.register_blueprint(openapi.bp)
     CORS(
         app,

@@ -1,0 +1,81 @@
+"""Endpoints for researchers' scripts: many searches in one request, and passages sized for a language model."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+from pydantic import ValidationError
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import UnsupportedMediaType
+
+from index.models import Hit
+from index.query import QueryError
+from index.search import IndexGone, UnknownDocument, citation
+from ingest.chunking import count_tokens
+from search_app.api import hit_url, results_json, run_search, searcher
+from search_app.params import number, read_params
+from search_app.schemas import BatchRequest
+
+bp = Blueprint("research", __name__)
+
+
+def batch_args(query: dict) -> MultiDict:
+    """A batch query's fields as the query string of one search (lists for repeatable parameters)."""
+    args = MultiDict()
+    for name, value in query.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, dict | list) or item is None:
+                raise QueryError(f"Parameter {name[:40]!r} must be text, a number or a list of them.")
+            args.add(name, str(item).lower() if isinstance(item, bool) else str(item))
+    return args
+
+
+@bp.post("/api/search/batch")
+def batch():
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the batch as JSON with Content-Type: application/json.")
+    try:
+        body = BatchRequest.model_validate(request.get_json(silent=True))
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "body"
+        raise QueryError(f"Batch {where}: {first['msg']}. Send {{\"queries\": [{{\"id\": ..., \"q\": ...}}]}}, "
+                         "at most 100.") from None  # fmt: skip
+    answers = []
+    for query in body.queries:
+        fields = query.model_dump()
+        try:
+            args = batch_args({k: v for k, v in fields.items() if k != "id"})
+            answers.append({"id": query.id} | results_json(run_search(args), args))
+        except (QueryError, IndexGone, UnknownDocument) as error:
+            status = 400 if isinstance(error, QueryError) else 410 if isinstance(error, IndexGone) else 404
+            answers.append({"id": query.id, "error": {"status": status, "message": str(error)}})
+    return jsonify({"index": searcher().current().version, "results": answers})
+
+
+@bp.get("/api/context")
+def context():
+    for name in ("k", "offset", "group"):
+        if name in request.args:
+            raise QueryError(f"Unknown parameter {name!r} for /api/context: the budget decides how many passages.")
+    budget = request.args.get("budget", "1000")
+    params = read_params(request.args, searcher().catalogue(), extra=("budget",))
+    budget = number("budget", budget) if budget.strip() else 1000
+    if not 1 <= budget <= 100_000 or len(request.args.getlist("budget")) > 1:
+        raise QueryError("budget must be one whole number of tokens between 1 and 100000.")
+    results = searcher().search(params.q, searcher().config.max_k, params.mode, 0, params.filters, False, True, params.index)
+    text, passages = fit_context(results.hits, budget)
+    return jsonify({"query": results.query.text, "index": results.version, "budget": budget, "tokens": count_tokens(text),
+                    "text": text, "passages": passages})  # fmt: skip
+
+
+def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[dict]]:
+    """The best passages in rank order, each followed by its citation, as long as the whole fits `budget` tokens."""
+    blocks, passages = [], []
+    for hit in hits:
+        block = f"{hit.passage.text}\n— {citation(hit)}. {hit_url(hit, external=True)}"
+        if count_tokens("\n\n".join([*blocks, block])) > budget:
+            break
+        blocks.append(block)
+        passages.append({"rank": hit.rank, "passage_id": hit.passage.id, "text": hit.passage.text,
+                         "citation": citation(hit), "url": hit_url(hit, external=True)})  # fmt: skip
+    return "\n\n".join(blocks), passages

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import sys
 from multiprocessing.pool import Pool
 from pathlib import Path
 
@@ -17,6 +18,13 @@ from ingest.errors import LoadError
 CONTEXT = multiprocessing.get_context("forkserver")  # children start from a clean process, not a copy of torch
 CONTEXT.set_forkserver_preload(["ingest.corpus"])
 MB = 1 << 20
+
+
+def context():
+    """forkserver, unless the main program is not a file its children could import (code piped to `python -`):
+    then fork, which needs no import."""
+    path = getattr(sys.modules["__main__"], "__file__", None)
+    return CONTEXT if path is None or Path(path).is_file() else multiprocessing.get_context("fork")
 
 
 def limit_memory(megabytes: int) -> None:
@@ -48,7 +56,7 @@ class Extractor:
                 "raise the limit in config.toml or split the file",
             )
         if self.pool is None:
-            self.pool = CONTEXT.Pool(1, initializer=limit_memory, initargs=(limits.max_memory_mb,))
+            self.pool = context().Pool(1, initializer=limit_memory, initargs=(limits.max_memory_mb,))
         pending = self.pool.apply_async(load_document, (path, self.config.corpus, limits.max_pages))
         try:
             return pending.get(timeout=limits.max_seconds)

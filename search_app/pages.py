@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from index.models import passage_key
 from index.query import QueryError, parse_query
 from index.search import MODES, citation
-from search_app import exports
+from search_app import api, exports
 from search_app.api import hit_url, notice, passage_url, run_search, searcher
 from search_app.highlight import highlight
 from search_app.pageimage import cached_page
@@ -46,7 +46,7 @@ def url_with(**changes) -> str:
 
 def export_url(form: str) -> str:
     """The API URL that downloads this page's whole result set in `form`."""
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group")}
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group", "format")}
     return url_for("api.search", **args, format=form)
 
 
@@ -76,6 +76,8 @@ def view(hit, query) -> dict:
 @bp.get("/")
 def index():
     args = request.args
+    if args.get("format", "json") not in ("", "json") and len(args.getlist("format")) == 1:
+        return api.search()  # the page's URL with format=csv (etc.) downloads the same results, as the API does
     context = {"args": args, "modes": MODES, "page_sizes": PAGE_SIZES, "results": None, "error": None}
     status = 200
     if "q" in args:

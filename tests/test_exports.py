@@ -126,3 +126,14 @@ def test_highlight_boxes_come_from_the_pdfs_own_characters():
     assert page[chars[0]] == "K" and page[chars[-1]] == "s" and chars[0] == page.index("Kinship carers")
     assert passage_chars(page, "") == [] and passage_chars(page, "Nothing here at all today") == []
     assert line_boxes([(0, 10, 5, 20), (5, 10, 9, 20), (0, 30, 4, 40)]) == [(0, 10, 9, 20), (0, 30, 4, 40)]
+
+
+@pytest.mark.parametrize("form", ["", "json", "csv", "ris", "pdf"])
+def test_the_page_takes_format_too(client, form):
+    response = client.get(f"/?q=care&format={form}")
+    if form in ("", "json"):
+        assert response.status_code == 200 and response.mimetype == "text/html" and "format=csv" in response.text
+    elif form == "pdf":
+        assert response.status_code == 400 and "Unknown format" in response.text
+    else:
+        assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]

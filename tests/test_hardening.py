@@ -6,6 +6,8 @@ import errno
 import json
 import os
 import resource
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from ingest.__main__ import main
 from ingest.build import build_index
 from ingest.check import check_index
 from search_app import create_app
-from tests.conftest import fake_config
+from tests.conftest import ROOT, fake_config
 from tests.hostile import LIMITS, make_hostile_corpus
 from tests.test_ingest import make_small_corpus
 
@@ -248,3 +250,17 @@ def test_path_traversal_serves_nothing_outside_the_corpus(client, path):
     response = client.get(path)
     assert response.status_code in (200, 308, 400, 404, 405)
     assert b"root:x:0:0" not in response.data and b"[paths]" not in response.data and b"# Children" not in response.data
+
+
+def test_ingest_works_from_code_piped_to_python(tmp_path):
+    """Extraction's child processes do not need to import the main program (none exists for `python -`)."""
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    script = (
+        "from index.config import load_config\nfrom ingest.build import build_index\n"
+        "from tests.doubles import HashingEmbedder\n"
+        f"report = build_index(load_config({str(config.source)!r}), HashingEmbedder())\n"
+        "print(report.totals()['added'], [f.reason for f in report.failed])\n"
+    )
+    done = subprocess.run([sys.executable, "-"], input=script, text=True, capture_output=True, cwd=ROOT, timeout=120)
+    assert done.stdout.strip() == "3 []", done.stderr

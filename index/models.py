@@ -75,11 +75,15 @@ class Passage:
     roles: tuple[str, ...] = ()  # the speaker roles of the quotations it holds, in a survey write-up
 
 
+def letters(text: str) -> str:
+    """Only letters and digits, NFKC-folded (ligatures expanded) and lower-cased: independent of layout."""
+    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text)).lower()
+
+
 def passage_key(passage: Passage) -> str:
     """A passage's lasting name: its page and a fingerprint of its words ('12.3f9a0c1b2d'). It survives a rebuild
     or the document being edited elsewhere, where the row id does not."""
-    words = re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", passage.text)).lower()
-    return f"{passage.page}.{hashlib.sha256(words.encode()).hexdigest()[:10]}"
+    return f"{passage.page}.{hashlib.sha256(letters(passage.text).encode()).hexdigest()[:10]}"
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,9 @@ from pathlib import Path
 
 from index.build import Build
 from index.config import Config
+from index.models import letters
 
 WORD = re.compile(r"[^\W\d_]+|\d+")  # letter runs and digit runs: a footnote number glued to a word counts apart
-
-
-def letters(text: str) -> str:
-    """Only letters and digits, NFKC-folded (ligatures expanded) and lower-cased: independent of layout."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def words(text: str) -> Counter:

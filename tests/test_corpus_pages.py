@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 
 import pytest
 from pypdf import PdfReader
 
 from index.config import load_config
+from index.models import letters
 from index.publish import DATABASE, IndexNotFound, current_build
 
 PER_DOCUMENT = 4  # passages sampled per PDF, spread from its first page to its last
-
-
-def letters(text: str) -> str:
-    """Only letters and digits, NFKC-folded (ligatures expanded) and lower-cased: layout-independent."""
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", text)).lower()
 
 
 def sample() -> list[tuple[str, int, str]]:

@@ -11,6 +11,7 @@ $(VENV)/.runtime: requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m index.embedding
 	touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt

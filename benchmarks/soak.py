@@ -20,18 +20,15 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.common import PYTHON, ROOT, get, load, start_server
 from evaluation.gold import load_queries
 from index.build import Build
 from index.publish import BUILDS, current_build
 from tests.hostile import LIMITS, PAYLOAD, make_hostile_corpus
-from tests.servers import free_port
 from tests.test_hardening import TRAVERSALS
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
 ODD = [
     "",
     "²",
@@ -67,18 +64,6 @@ def check(name: str, ok: bool, figures: str) -> None:
         failures.append(name)
 
 
-def get(url: str, timeout: float = 30) -> tuple[int, float, bytes]:
-    """(status, seconds, body) of a GET; status 0 for a connection error."""
-    started = time.perf_counter()
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status, time.perf_counter() - started, response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, time.perf_counter() - started, error.read()
-    except OSError:
-        return 0, time.perf_counter() - started, b""
-
-
 def write_config(folder: Path, corpus: Path, extra: str = "") -> Path:
     path = folder / "config.toml"
     path.write_text(f'[paths]\ncorpus = "{corpus}"\nindex = "{folder / "index"}"\n{extra}', encoding="utf-8")
@@ -89,23 +74,6 @@ def ingest(config: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [PYTHON, "-m", "ingest", "--config", str(config), *args], cwd=ROOT, capture_output=True, text=True, timeout=900
     )
-
-
-def start_server(config: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [PYTHON, "-m", "search_app", "--config", str(config), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        if get(f"{base}/healthz", 2)[0] == 200:
-            return process, base
-        time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("the server did not start")
 
 
 def small_corpus(folder: Path, count: int) -> Path:
@@ -141,38 +109,6 @@ def generated_requests(count: int, seed: int = 7) -> list[str]:
         path = rng.choice(["/api/search", "/"])
         urls.append(f"{path}?{urllib.parse.urlencode(params)}")
     return urls
-
-
-def load(base: str, urls: list[str], clients: int, seconds: float, limit: int | None = None) -> dict:
-    """Send `urls` (cycled) from `clients` threads for at most `seconds` and `limit` requests; statuses,
-    latencies and the rate over the time actually taken."""
-    results, started, lock = [], time.monotonic(), threading.Lock()
-    stop, cursor = started + seconds, iter(range(10**9))
-
-    def client():
-        while time.monotonic() < stop:
-            with lock:
-                n = next(cursor)
-            if limit is not None and n >= limit:
-                return
-            status, took, _ = get(base + urls[n % len(urls)])
-            with lock:
-                results.append((status, took))
-
-    with ThreadPoolExecutor(clients) as pool:
-        for _ in range(clients):
-            pool.submit(client)
-    elapsed = time.monotonic() - started
-    latencies = sorted(t for _, t in results)
-    return {
-        "requests": len(results),
-        "errors": sum(1 for s, _ in results if s == 0 or s >= 500),
-        "seconds": elapsed,
-        "rps": len(results) / elapsed,
-        "statuses": sorted({s for s, _ in results}),
-        "p50": 1000 * latencies[len(latencies) // 2] if latencies else 0,
-        "p99": 1000 * latencies[int(len(latencies) * 0.99)] if latencies else 0,
-    }
 
 
 def soak_server(folder: Path, quick: bool) -> None:

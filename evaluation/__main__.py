@@ -99,7 +99,7 @@ def run_beir_benchmark(args, config) -> str:
     from index.embedding import load_embedder
 
     corpus, queries, qrels = load_beir(args.beir, args.split)
-    embedder = load_embedder(config.sha256)
+    embedder = load_embedder(config.sha256, config.precision)
     with tempfile.TemporaryDirectory() as tmp:
         beir_config = config.__class__(**{**config.__dict__, "index": Path(tmp)})
         build_beir_index(corpus, beir_config, embedder)

@@ -48,7 +48,7 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
         )
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
     vectors = embedder.encode([p.text for p in passages], config.batch_size)
-    signature = Signature(FORMAT, ModelInfo(embedder.name, embedder.sha256))
+    signature = Signature(FORMAT, ModelInfo(embedder.name, embedder.sha256, precision=embedder.precision))
     write_build(config.index, documents, passages, vectors, Manifest(signature, embedder.dimensions))
 
 

@@ -27,6 +27,7 @@ class Config:
     corpus: Path
     index: Path
     sha256: str
+    precision: str
     batch_size: int
     max_tokens: int
     overlap_tokens: int
@@ -82,6 +83,8 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ValueError(f"{source}: unknown setting {names}; see README 'Configuration'")
     if not 0 <= values["keyword_weight"] <= 1:
         raise ValueError(f"{source}: [search] keyword_weight should be between 0 and 1, got {values['keyword_weight']}")
+    if values["precision"] not in ("fp32", "int8"):
+        raise ValueError(f"{source}: [model] precision should be int8 or fp32, got {values['precision']!r}")
     if values["base_url"] and not values["base_url"].startswith(("http://", "https://")):
         raise ValueError(f"{source}: [server] base_url should start with http:// or https://, got {values['base_url']!r}")
     values["base_url"] = values["base_url"].rstrip("/")

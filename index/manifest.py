@@ -8,17 +8,19 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-FORMAT = 4  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
+FORMAT = 5  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
 MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
 class ModelInfo:
-    """The embedding model: its name, the sha256 of its weights, and what is prepended to passages."""
+    """The embedding model: its name, the sha256 of its weights, what is prepended to passages, and the
+    numbers it computed with (int8 or fp32)."""
 
     name: str
     sha256: str
     context: str = ""
+    precision: str = ""
 
 
 @dataclass(frozen=True)

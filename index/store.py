@@ -8,6 +8,7 @@ import sqlite3
 import threading
 from collections import Counter
 from contextlib import closing
+from functools import cached_property
 from pathlib import Path
 
 from index.dedup import near_duplicate_groups
@@ -163,6 +164,10 @@ class Store:
             rows = self.db.execute(SELECT_FACETS.format(column=column, name=name), (json.dumps(ids),)).fetchall()
             out[name] = dict(sorted(rows, key=lambda row: (-row[1], row[0])))
         return out
+
+    @cached_property
+    def passage_count(self) -> int:
+        return self.count("passages")
 
     def word_counts(self, words: list[str]) -> dict[str, int]:
         """Passages holding each word (lower-cased), 0 for words the corpus does not use."""

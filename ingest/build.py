@@ -67,7 +67,12 @@ def build_index(
         check_writable(config.index)
         ids: dict[str, str] = {}
         with Extractor(config) as extractor:
+            queue = [path for path, entry in planned if entry.status in (Status.ADDED, Status.UPDATED)]
             for number, (path, entry) in enumerate(planned, start=1):
+                if queue and queue[0] == path:  # extract the next file while this one is embedded
+                    for ahead in queue[:2]:
+                        extractor.prefetch(ahead)
+                    queue.pop(0)
                 ingest_one(builder, extractor, reuse, path, entry, ids)
                 if progress:
                     progress(Progress(number, len(planned), entry))

@@ -23,6 +23,7 @@ from ingest.metadata import add_passage_facts
 from ingest.plan import LIBRARIES, signature
 from ingest.report import DocumentReport
 
+FLUSH = 512  # passages embedded together, across documents: fuller batches of more similar lengths (1.06x)
 CONTEXT_RESERVE = 48  # model tokens kept free in each passage for the title and heading prepended when embedding
 
 
@@ -42,9 +43,10 @@ class Builder:
         self.config, self.embedder, self.next_id = config, embedder, next_id
         self.documents: list[Document] = []
         self.passages: list[Passage] = []
-        self.vectors: list[np.ndarray] = []
+        self.vectors: list[np.ndarray | None] = []
+        self.pending: list[tuple[int, list[str]]] = []  # (slot in self.vectors, texts) not embedded yet
 
-    def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray) -> None:
+    def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray | None) -> None:
         self.documents.append(document)
         self.passages += passages
         self.vectors.append(vectors)
@@ -52,7 +54,7 @@ class Builder:
     def model(self) -> Embedder:
         """The embedding model, loaded on first use (a run that only reuses and removes may not need it)."""
         if self.embedder is None:
-            self.embedder = load_embedder(self.config.sha256)
+            self.embedder = load_embedder(self.config.sha256, self.config.precision)
         return self.embedder
 
     def add(self, document: Document) -> list[Passage]:
@@ -78,9 +80,22 @@ class Builder:
                 "raise the limit in config.toml or split the file",
             )
         self.next_id += len(passages)
-        texts = [embedding_text(document, p, embedder) for p in passages]
-        self.keep(document, passages, embedder.encode(texts, self.config.batch_size))
+        self.keep(document, passages, None)
+        self.pending.append((len(self.vectors) - 1, [embedding_text(document, p, embedder) for p in passages]))
+        if sum(len(texts) for _, texts in self.pending) >= FLUSH:
+            self.flush()
         return passages
+
+    def flush(self) -> None:
+        """Embed the passages waiting for vectors, all together."""
+        if not self.pending:
+            return
+        vectors = self.model().encode([text for _, texts in self.pending for text in texts], self.config.batch_size)
+        start = 0
+        for slot, texts in self.pending:
+            self.vectors[slot] = vectors[start : start + len(texts)]
+            start += len(texts)
+        self.pending = []
 
     def manifest(self, failed: list[DocumentReport], dimensions: int) -> Manifest:
         """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
@@ -97,6 +112,7 @@ class Builder:
 
     def write(self, failed: list[DocumentReport]) -> Path:
         """Write and publish the build."""
+        self.flush()
         vectors = np.concatenate(self.vectors).astype(np.float32)
         return write_build(
             self.config.index, self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import resource
 import sys
-from multiprocessing.pool import Pool
+from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 from index.config import Config
@@ -33,11 +33,13 @@ def limit_memory(megabytes: int) -> None:
 
 
 class Extractor:
-    """Runs load_document in one child process, reused from file to file and replaced after a timeout."""
+    """Runs load_document in one child process, reused from file to file and replaced after a timeout; the next
+    file can be started early (prefetch), and a timeout then stops it too."""
 
     def __init__(self, config: Config):
         self.config = config
         self.pool: Pool | None = None
+        self.pending: dict[Path, AsyncResult] = {}
 
     def __enter__(self) -> Extractor:
         return self
@@ -45,19 +47,30 @@ class Extractor:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def start(self, path: Path) -> AsyncResult:
+        if self.pool is None:
+            self.pool = context().Pool(1, initializer=limit_memory, initargs=(self.config.max_memory_mb,))
+        return self.pool.apply_async(load_document, (path, self.config.corpus, self.config.max_pages))
+
+    def too_big(self, path: Path) -> bool:
+        return path.stat().st_size > self.config.max_file_mb * MB
+
+    def prefetch(self, path: Path) -> None:
+        """Start extracting `path` in the child now, so that it runs while this process embeds the file before."""
+        if path not in self.pending and path.is_file() and not self.too_big(path):
+            self.pending[path] = self.start(path)
+
     def load(self, path: Path) -> Document:
         """The extracted document, or a LoadError for a bad file or one over a limit."""
         limits = self.config
-        size = path.stat().st_size
-        if size > limits.max_file_mb * MB:
+        if self.too_big(path):
+            size = path.stat().st_size
             raise LoadError(
                 path,
                 f"{size / MB:,.0f} MB, over the limit of {limits.max_file_mb} MB ([limits] max_file_mb)",
                 "raise the limit in config.toml or split the file",
             )
-        if self.pool is None:
-            self.pool = context().Pool(1, initializer=limit_memory, initargs=(limits.max_memory_mb,))
-        pending = self.pool.apply_async(load_document, (path, self.config.corpus, limits.max_pages))
+        pending = self.pending.pop(path, None) or self.start(path)
         try:
             return pending.get(timeout=limits.max_seconds)
         except multiprocessing.TimeoutError:
@@ -77,6 +90,7 @@ class Extractor:
 
     def close(self) -> None:
         """Stop the child process, whatever it is doing."""
+        self.pending.clear()
         if self.pool is not None:
             self.pool.terminate()
             self.pool.join()

@@ -7,6 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+import pypdfium2
 from pypdf import PdfReader
 
 from index.models import Document, Heading, Page
@@ -185,11 +186,27 @@ def locate_titles(text: str, offset: int, titles: list[str]) -> list[Heading]:
     return sorted(headings, key=lambda h: h.start)
 
 
+def page_texts(path: Path) -> list[str]:
+    """The text of each page, by PDFium (about fifteen times faster than pypdf here). PDFium joins a word broken
+    over two lines with U+FFFE where the hyphen was; it becomes the hyphen again, as pypdf gave it."""
+    document = pypdfium2.PdfDocument(path)
+    try:
+        texts = []
+        for page in document:
+            textpage = page.get_textpage()
+            texts.append(textpage.get_text_range().replace("\ufffe", "-"))
+            textpage.close()
+            page.close()
+        return texts
+    finally:
+        document.close()
+
+
 def load(path: Path) -> Document:
-    """A PDF as a Document whose pages map to spans of its text."""
+    """A PDF as a Document whose pages map to spans of its text (outline, page labels and title from pypdf)."""
     reader = open_reader(path)
     try:
-        raw = [[clean_line(x) for x in (page.extract_text() or "").splitlines()] for page in reader.pages]
+        raw = [[clean_line(x) for x in text.splitlines()] for text in page_texts(path)]
     except Exception as error:
         raise LoadError(path, f"text could not be extracted ({error})", "replace it with a complete copy") from error
     raw = [[line for line in lines if line] for lines in raw]

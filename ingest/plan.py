@@ -15,14 +15,14 @@ from ingest.corpus import file_hashes, scan_corpus
 from ingest.report import DocumentReport, Report, Status
 
 CONTEXT = "title. section"  # what is prepended to a passage when it is embedded
-LIBRARIES = ("sentence-transformers", "transformers", "torch", "faiss-cpu", "pypdf", "beautifulsoup4", "tiktoken")
+LIBRARIES = ("onnxruntime", "tokenizers", "faiss-cpu", "pypdf", "pypdfium2", "beautifulsoup4", "tiktoken")
 
 
 def signature(config: Config) -> Signature:
     """How a build made now with `config` would be made."""
     return Signature(
         FORMAT,
-        ModelInfo(MODEL_NAME, config.sha256, CONTEXT),
+        ModelInfo(MODEL_NAME, config.sha256, CONTEXT, config.precision),
         Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
         {name: version(name).split(".")[0] for name in LIBRARIES},
     )

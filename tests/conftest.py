@@ -89,7 +89,8 @@ def make_corpus(folder: Path) -> Path:
 @pytest.fixture(scope="session")
 def embedder():
     """The real all-MiniLM-L6-v2 model (loaded once per test process)."""
-    return load_embedder(load_config().sha256)
+    config = load_config()
+    return load_embedder(config.sha256, config.precision)
 
 
 @pytest.fixture(scope="session")
@@ -102,7 +103,7 @@ def fake_model(monkeypatch, fake_embedder):
     """Code that loads the model by itself (the CLI, the app) gets the test double; returns the calls made."""
     calls = []
 
-    def load(sha256):
+    def load(sha256, precision):
         calls.append(sha256)
         assert sha256 == fake_embedder.sha256, "a fast-tier test tried to load the real model"
         return fake_embedder

@@ -20,6 +20,7 @@ class HashingEmbedder:
 
     name = "hashing-test-double"
     sha256 = hashlib.sha256(b"hashing test double").hexdigest()
+    precision = "int8"
     dimensions = 384
     max_tokens = 256
 
@@ -37,3 +38,6 @@ class HashingEmbedder:
             if not vectors[row].any():
                 vectors[row, 0] = 1.0
         return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]

@@ -29,7 +29,7 @@ def nested_pdf(path: Path, depth: int = 200_000) -> None:
     )
 
 
-def shared_stream_pdf(path: Path, pages: int = 20, operations: int = 100_000) -> None:
+def shared_stream_pdf(path: Path, pages: int = 20, operations: int = 300_000) -> None:
     """A 10 KB PDF whose pages all draw one compressed stream of many text operations: slow to extract."""
     stream = zlib.compress(b"BT /F1 1 Tf 0 0 Td (x) Tj ET\n" * operations, 9)
     objects: list[str | bytes] = [

@@ -49,7 +49,7 @@ def test_exports_have_their_content_type_and_a_file_name(client, form, media, ex
 def test_csv_has_a_row_per_passage_of_the_whole_result_set(client):
     rows = list(csv.DictReader(io.StringIO(client.get(f"/api/search?{QUERY}&format=csv&k=5").get_data(as_text=True))))
     results = everything(client)
-    assert len(rows) == len(results) > 100  # the whole set, not the page of 5
+    assert len(rows) == len(results) >= 100  # the whole set, not the page of 5
     assert [(int(r["rank"]), r["quote"]) for r in rows] == [(r["rank"], r["text"]) for r in results]
     first = next(r for r in rows if r["local_authority"])
     assert first["judgement"] in ("outstanding", "good", "requires improvement", "inadequate")

@@ -63,3 +63,20 @@ def test_any_text_is_valid_fts5(fts, text):
 def test_operators_are_searched_as_words(fts):
     rows = fts.execute("SELECT rowid FROM t WHERE t MATCH ?", (escape_fts(parse_query('"NOT placed"', 500)),))
     assert rows.fetchall() == [(1,)]
+
+
+def test_keyword_query_leaves_out_words_in_most_passages(fake_searcher):
+    """Words found in more than half of all passages are dropped from the keyword query, unless nothing else
+    would be left; rarer words and quoted phrases are kept."""
+    from index.query import STOPWORDS
+    from index.search import COMMON, informative
+
+    index = fake_searcher.build("")
+    store = index.store
+    words = {word: n for word, n in store.vocabulary(2).items() if word not in STOPWORDS and word.isalpha()}
+    common, rare = max(words, key=words.get), min(words, key=words.get)
+    assert store.word_counts([common])[common] > COMMON * store.passage_count >= store.word_counts([rare])[rare]
+    assert informative(parse_query(f"{common} {rare}", 500), index).terms == (rare,)
+    assert informative(parse_query(common, 500), index).terms == (common,)
+    quoted = informative(parse_query(f'"{rare} {common}" {common}', 500), index)
+    assert quoted.terms == () and quoted.phrases == (f"{rare} {common}",)

@@ -17,10 +17,12 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, get, load, percentile, rss_mb, start_server
 from evaluation.gold import load_queries
+from index.query import STOPWORDS, WORD
 
 
 def questions(count: int, seed: int) -> list[str]:
-    """`count` distinct questions: the development ones, then spans of their words."""
+    """`count` distinct questions: the development ones, then spans of their words (each with a word that is
+    not a stopword, so that every one can be searched)."""
     rng = random.Random(seed)
     real = [q.query for name in ("dev.jsonl", "dev-pdf.jsonl") for q in load_queries(ROOT / "evaluation" / name)]
     found = dict.fromkeys(real)
@@ -29,7 +31,9 @@ def questions(count: int, seed: int) -> list[str]:
             break
         words = rng.choice(real).split()
         start = rng.randrange(len(words))
-        found.setdefault(" ".join(words[start : start + rng.randint(2, 12)]))
+        span = " ".join(words[start : start + rng.randint(2, 12)])
+        if any(word.lower() not in STOPWORDS for word in WORD.findall(span)):
+            found.setdefault(span)
     return list(found)[:count]
 
 

@@ -21,6 +21,7 @@ class ModelInfo:
     sha256: str
     context: str = ""
     precision: str = ""
+    recipe: str = ""  # how the ONNX file was exported (index.embedding.RECIPE)
 
 
 @dataclass(frozen=True)

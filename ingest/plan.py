@@ -8,7 +8,7 @@ from pathlib import Path
 
 from index.build import Build
 from index.config import Config
-from index.embedding import MODEL_NAME
+from index.embedding import MODEL_NAME, RECIPE
 from index.manifest import FORMAT, Chunking, ModelInfo, Signature, rebuild_reason
 from ingest.chunking import ENCODING
 from ingest.corpus import file_hashes, scan_corpus
@@ -22,7 +22,7 @@ def signature(config: Config) -> Signature:
     """How a build made now with `config` would be made."""
     return Signature(
         FORMAT,
-        ModelInfo(MODEL_NAME, config.sha256, CONTEXT, config.precision),
+        ModelInfo(MODEL_NAME, config.sha256, CONTEXT, config.precision, RECIPE),
         Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
         {name: version(name).split(".")[0] for name in LIBRARIES},
     )

@@ -33,7 +33,7 @@ class Timed:
     def __getattr__(self, name):
         return getattr(self.embedder, name)
 
-    def encode(self, texts, batch_size=8):
+    def encode(self, texts, batch_size=1):
         started = time.perf_counter()
         try:
             return self.embedder.encode(texts, batch_size)

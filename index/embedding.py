@@ -211,7 +211,7 @@ class Embedder:
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         return runner.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})[0]
 
-    def encode(self, texts: list[str], batch_size: int = 8) -> np.ndarray:
+    def encode(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
         """Normalised float32 vectors, one row per text. Texts of similar length are batched together, and the
         batches are shared between one single-threaded session per core (1.1 times faster here than one
         session using every core)."""

@@ -21,7 +21,7 @@ class ModelInfo:
     sha256: str
     context: str = ""
     precision: str = ""
-    recipe: str = ""  # how the ONNX file was exported (index.embedding.RECIPE)
+    recipe: str = ""  # how the ONNX file was exported and the batch size (int8 vectors depend on their batch)
 
 
 @dataclass(frozen=True)

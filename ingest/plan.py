@@ -22,7 +22,7 @@ def signature(config: Config) -> Signature:
     """How a build made now with `config` would be made."""
     return Signature(
         FORMAT,
-        ModelInfo(MODEL_NAME, config.sha256, CONTEXT, config.precision, RECIPE),
+        ModelInfo(MODEL_NAME, config.sha256, CONTEXT, config.precision, f"{RECIPE}, batches of {config.batch_size}"),
         Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
         {name: version(name).split(".")[0] for name in LIBRARIES},
     )

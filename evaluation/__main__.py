@@ -122,8 +122,12 @@ def run_beir_benchmark(args, config) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    config = load_config(args.config)
-    rows = run_corpus(args, config)
+    try:
+        config = load_config(args.config)
+        rows = run_corpus(args, config)
+    except (OSError, ValueError, RuntimeError) as error:  # no index, an old one, a bad config: one line
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(corpus_table(rows))
     if args.beir:
         print()

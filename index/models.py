@@ -40,7 +40,8 @@ class Document:
     publisher: str = ""
     date: str = ""
     kind: str = ""
-    source: str = ""
+    source: str = ""  # where the file came from (provenance: often a scrape repository)
+    publisher_url: str = ""  # the publisher's own page for the document, where known
     licence: str = ""
     sha256: str = ""
     text: str = ""

@@ -7,6 +7,7 @@ CREATE TABLE documents (
     date      TEXT NOT NULL,
     kind      TEXT NOT NULL,
     source    TEXT NOT NULL,
+    publisher_url TEXT NOT NULL,
     licence   TEXT NOT NULL,
     sha256    TEXT NOT NULL,  -- of the file's content
     fingerprint TEXT NOT NULL,  -- of the file and its metadata sidecar

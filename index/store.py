@@ -19,7 +19,7 @@ from index.models import Document, Heading, Page, Passage
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 DOCUMENT_FIELDS = (
-    "id", "path", "title", "publisher", "date", "kind", "source", "licence", "sha256", "fingerprint",
+    "id", "path", "title", "publisher", "date", "kind", "source", "publisher_url", "licence", "sha256", "fingerprint",
     "local_authority", "inspection_start", "inspection_end",
 )  # fmt: skip
 DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)

@@ -18,7 +18,8 @@ from ingest.metadata import add_inspection_facts
 
 LOADERS = {".pdf": pdf.load, ".html": html.load, ".htm": html.load, ".txt": text.load, ".md": text.load}
 METADATA_SUFFIX = ".toml"
-METADATA_KEYS = ("title", "publisher", "date", "kind", "source", "licence")
+METADATA_KEYS = ("title", "publisher", "date", "kind", "source", "publisher_url", "licence")
+WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.[^\s]+")  # the publisher's page: a web address and nothing else
 SCHEME = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.-]*:")  # javascript:, data:, file: ... are refused in a source
 DATE = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 
@@ -86,6 +87,9 @@ def metadata_problems(data: dict) -> list[str]:
     source = data.get("source")
     if isinstance(source, str) and SCHEME.match(source) and not source.startswith(("https://", "http://")):
         problems.append(f"source {source[:60]!r} should be a web address starting with https:// (or a plain note)")
+    page = data.get("publisher_url")
+    if isinstance(page, str) and page and not WEB_ADDRESS.fullmatch(page):
+        problems.append(f"publisher_url {page[:60]!r} should be a web address starting with https://")
     return problems
 
 

@@ -30,6 +30,8 @@ def document_json(document: Document) -> dict:
         "date": document.date,
         "kind": document.kind,
     }
+    if document.publisher_url:
+        out["publisher_url"] = document.publisher_url
     if document.local_authority:
         out["local_authority"] = document.local_authority
     if document.inspection_start:

@@ -23,7 +23,7 @@ FORMATS = {  # format -> (content type, file extension)
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
 }
 CSV_COLUMNS = ("rank", "quote", "title", "publisher", "date", "page_label", "page", "section", "local_authority",
-               "judgement", "section_judgement", "roles", "citation", "link")  # fmt: skip
+               "judgement", "section_judgement", "roles", "citation", "link", "publisher_url")  # fmt: skip
 RIS_TYPES = {"guidance": "GOVDOC", "inspection": "RPRT", "report": "RPRT", "survey write-up": "RPRT", "news": "NEWS",
              "commentary": "BLOG", "summary": "RPRT"}  # fmt: skip
 
@@ -35,8 +35,9 @@ def year(document: Document) -> str:
 def reference(document: Document, page_label: str, url: str, today: datetime.date | None = None) -> str:
     """A Harvard-style reference, as UK journalists and researchers write them:
     'Ofsted (2024) Inspection of Halton local authority children's services, p. 5. Available at: URL
-    (Accessed: 23 November 2026).'"""
+    (Accessed: 23 November 2026).' URL is the publisher's page where known, else `url` (our page)."""
     today = today or datetime.date.today()
+    url = document.publisher_url or url
     author = document.publisher or "Anonymous"
     page = f", p. {page_label}" if page_label and document.is_pdf else ""
     accessed = f"{today.day} {today:%B %Y}"
@@ -65,6 +66,7 @@ def csv_row(hit: Hit, link: str) -> dict:
         "date": document.date, "page_label": passage.page_label, "page": passage.page, "section": passage.section,
         "local_authority": document.local_authority, "judgement": document.judgements.get("overall", ""),
         "section_judgement": passage.section_judgement, "roles": "; ".join(passage.roles), "link": link,
+        "publisher_url": document.publisher_url,
     }  # fmt: skip
 
 
@@ -84,7 +86,8 @@ def ris_text(hits: list[Hit], urls: dict[str, str]) -> str:
     for document, pages in cited_documents(hits):
         entry = {"type_of_reference": RIS_TYPES.get(document.kind, "GEN"), "title": document.title,
                  "authors": [document.publisher or "Anonymous"], "publisher": document.publisher,
-                 "year": year(document), "date": document.date, "urls": [urls[document.id]]}  # fmt: skip
+                 "year": year(document), "date": document.date,
+                 "urls": [url for url in (document.publisher_url, urls[document.id]) if url]}  # fmt: skip
         if pages:
             entry |= {"start_page": pages[0], "notes": [f"Pages cited: {', '.join(pages)}"]}
         entries.append(entry)
@@ -100,7 +103,7 @@ def bibtex_text(hits: list[Hit], urls: dict[str, str]) -> str:
                    if f"{base}{suffix}" not in keys)  # fmt: skip
         keys.add(key)
         fields = [Field("title", document.title), Field("institution", document.publisher or "Anonymous"),
-                  Field("year", year(document)), Field("url", urls[document.id])]  # fmt: skip
+                  Field("year", year(document)), Field("url", document.publisher_url or urls[document.id])]  # fmt: skip
         if pages:
             fields.append(Field("pages", ", ".join(pages)))
         library.add(Entry("techreport", key, fields))

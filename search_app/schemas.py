@@ -29,6 +29,7 @@ class DocumentInfo(BaseModel):
     publisher: str
     date: str = Field(description="YYYY, YYYY-MM or YYYY-MM-DD, as precise as known.")
     kind: str
+    publisher_url: str | None = Field(None, description="The publisher's own page for the document, where known.")
     local_authority: str | None = Field(None, description="Ofsted reports: the council inspected.")
     inspection: Inspection | None = None
     judgements: dict[str, str] | None = Field(

@@ -52,3 +52,13 @@ def test_readme_pins_hybrid_numbers_for_both_sets():
 def test_local_search_adapter_returns_verbatim_passages(fake_searcher):
     returned = local_search(fake_searcher)("care leavers in custody", 3, "keyword")
     assert len(returned) == 3 and all(r.text and r.page >= 1 for r in returned)
+
+
+def test_no_index_is_one_line_not_a_traceback(tmp_path, capsys):
+    from evaluation.__main__ import main
+
+    config = tmp_path / "config.toml"
+    config.write_text(f'[paths]\ncorpus = "{tmp_path}"\nindex = "{tmp_path / "index"}"\n', encoding="utf-8")
+    assert main(["--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no index has been built; run: python -m ingest" in err

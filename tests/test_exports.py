@@ -137,3 +137,38 @@ def test_the_page_takes_format_too(client, form):
         assert response.status_code == 400 and "Unknown format" in response.text
     else:
         assert response.status_code == 200 and "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_publishers_page_is_cited_where_known_and_the_source_kept_as_provenance(tmp_path, fake_embedder):
+    from index.search import Searcher
+    from ingest.build import build_index
+    from ingest.corpus import metadata_problems
+    from tests.conftest import fake_config
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "local-offer.txt").write_text("Every council must publish a local offer for care leavers.\n", "utf-8")
+    (corpus / "local-offer.toml").write_text(
+        'title = "Local offer guidance"\npublisher = "Department for Education"\ndate = "2025-02"\n'
+        'kind = "guidance"\nsource = "https://github.com/example/scrape/blob/abc/local-offer.txt"\n'
+        'publisher_url = "https://www.gov.uk/government/publications/local-offer-guidance"\n',
+        "utf-8",
+    )
+    config = fake_config(tmp_path, corpus)
+    build_index(config, fake_embedder)
+    app = create_app({"CONFIG_FILE": str(config.source), "TESTING": True}, searcher=Searcher(config, fake_embedder))
+    client, page = app.test_client(), "https://www.gov.uk/government/publications/local-offer-guidance"
+    hit = client.get("/api/search?q=local+offer").get_json()["results"][0]
+    assert hit["document"]["publisher_url"] == page
+    assert f"Available at: {page} (Accessed:" in hit["reference"]
+    document = client.get("/documents/local-offer").get_data(as_text=True)
+    assert f'Publisher\'s page: <a href="{page}"' in document
+    assert 'Came to us through: <a href="https://github.com/example/scrape/blob/abc/local-offer.txt"' in document
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/search?q=local+offer&format=csv").get_data(as_text=True))))
+    assert rows[0]["publisher_url"] == page and rows[0]["link"].startswith("http://127.0.0.1:8000/documents/local-offer")
+    entry = rispy.loads(client.get("/api/search?q=local+offer&format=ris").get_data(as_text=True))[0]
+    assert entry["urls"][0] == page and entry["urls"][1].startswith("http://127.0.0.1:8000/documents/local-offer")
+    assert metadata_problems({"publisher_url": "javascript:alert(1)"}) == [
+        "publisher_url 'javascript:alert(1)' should be a web address starting with https://"
+    ]
+    assert metadata_problems({"publisher_url": "see gov.uk"}) and not metadata_problems({"publisher_url": page})

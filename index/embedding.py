@@ -244,17 +244,24 @@ def load_embedder(expected_sha256: str, precision: str = "int8") -> Embedder:
     return Embedder(expected_sha256, precision)
 
 
-def main() -> int:
-    """Export the ONNX files ahead of time: python -m index.embedding [--config FILE]."""
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
     from index.config import load_config
 
-    config = load_config(sys.argv[2] if sys.argv[1:2] == ["--config"] else None)
+    parser = argparse.ArgumentParser(
+        prog="python -m index.embedding",
+        description="Export the embedding model to ONNX (fp32 and int8) ahead of time, from the packaged weights "
+        "checked against [model] sha256; ingest and search otherwise do it on first use.",
+    )
+    parser.add_argument("--config", help="config file (default: config.toml, or $SEARCH_CONFIG)")
+    args = parser.parse_args(argv)
     try:
-        for precision in PRECISIONS:
-            print(export_onnx(config.sha256, precision))
-    except ModelError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        sha256 = load_config(args.config).sha256
+        paths = [export_onnx(sha256, precision) for precision in PRECISIONS]
+    except (ModelError, OSError, ValueError) as error:
+        parser.exit(2, f"error: {error}\n")
+    print("\n".join(str(path) for path in paths))
     return 0
 
 

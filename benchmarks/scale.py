@@ -1,0 +1,125 @@
+"""python -m benchmarks.scale: build bigger indexes through our own code and time search on them over HTTP.
+
+For each size, the published index's passages are replicated until there are that many: copy 0 is the corpus
+itself; in every further copy each document gets a new id, 15% of each passage's words are replaced by words
+drawn from the corpus's own vocabulary (seeded by the copy, so no copy is a near-duplicate of another), and each
+vector gets Gaussian noise (sigma 0.02 a dimension, cosine about 0.93 to the original) and is normalised again.
+Copies keep their documents' metadata but not their full text (the document view is not measured). The build
+goes through `write_build` (SQLite/FTS5, near-duplicate groups, FAISS), then `python -m search_app` serves it
+and one client sends distinct development-style questions, after a warm-up, in each mode. Prints build time,
+the build's peak memory, index size on disk, server memory, and p50/p99 per mode."""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from benchmarks.common import PYTHON, ROOT, rss_mb, start_server
+from benchmarks.latency import one_client, questions
+from index.build import Build
+from index.config import load_config
+from index.manifest import Manifest
+from index.publish import write_build
+from ingest.plan import signature
+
+SHARE = 0.15  # words replaced in each passage of a copy
+SIGMA = 0.02  # noise added to each dimension of a copy's vectors
+
+
+def perturb(text: str, pick: random.Random, vocabulary: list[str]) -> str:
+    """`text` with a SHARE of its words replaced by words of the vocabulary."""
+    return re.sub(r"[A-Za-z]{3,}", lambda m: pick.choice(vocabulary) if pick.random() < SHARE else m.group(0), text)
+
+
+def replicate(published: Build, size: int):
+    """(documents, passages, vectors) of `size` passages made from the published build as described above."""
+    originals = [published.take(path) for path in published.manifest.documents]
+    vocabulary = sorted(published.store.vocabulary(5))
+    documents, passages, blocks, next_id, copy = [], [], [], 1, 0
+    while next_id <= size:
+        rng = np.random.default_rng(copy)
+        pick = random.Random(copy)
+        for document, own, vectors in originals:
+            if next_id > size:
+                break
+            take = min(len(own), size - next_id + 1)
+            name = document.id if copy == 0 else f"{document.id}~{copy}"
+            documents.append(document if copy == 0 else replace(document, id=name, path=f"{name}.pdf", text=""))
+            for passage in own[:take]:
+                text = perturb(passage.text, pick, vocabulary) if copy else passage.text
+                passages.append(replace(passage, id=next_id, document_id=name, text=text))
+                next_id += 1
+            noisy = vectors[:take] + (rng.normal(0, SIGMA, vectors[:take].shape) if copy else 0)
+            blocks.append(noisy / np.linalg.norm(noisy, axis=1, keepdims=True))
+        copy += 1
+    return documents, passages, np.concatenate(blocks).astype(np.float32)
+
+
+def build(size: int, folder: Path) -> Path:
+    """Write the replicated index and its config; print build time, peak memory and size on disk."""
+    config = load_config()
+    started = time.perf_counter()
+    documents, passages, vectors = replicate(Build.current(config.index), size)
+    made = time.perf_counter() - started
+    root = folder / "index"
+    started = time.perf_counter()
+    written = write_build(root, documents, passages, vectors, Manifest(signature(config), vectors.shape[1]))
+    took = time.perf_counter() - started
+    disk = sum(path.stat().st_size for path in written.iterdir()) / 2**20
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{len(passages):,} passages, {len(documents):,} documents: replicated in {made:.1f} s, written in "
+          f"{took:.1f} s (SQLite, FTS5, near-duplicate groups, FAISS); {disk:,.0f} MB on disk; peak {peak:,.0f} MB",
+          flush=True)  # fmt: skip
+    path = folder / "config.toml"
+    path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n', encoding="utf-8")
+    return path
+
+
+def measure(config: Path, count: int) -> None:
+    asked = questions(count + 50, seed=4)
+    process, base = start_server(config)
+    try:
+        started_mb = rss_mb(process.pid)[0]
+        for mode in ("hybrid", "keyword", "semantic"):
+            urls = [f"/api/search?{urllib.parse.urlencode({'q': q, 'mode': mode})}" for q in asked]
+            one_client(base, urls[:50])
+            p50, p99, errors = one_client(base, urls[50:])
+            print(f"  {mode:8} one client, {count} new questions: p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors}")
+        now_mb, peak_mb = rss_mb(process.pid)
+        print(f"  server memory: {started_mb:,.0f} MB after start-up, peak {peak_mb:,.0f} MB", flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="passages per index (100000)")
+    parser.add_argument("--questions", type=int, default=200, help="distinct questions per mode (200)")
+    parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.build_only:  # the child process: build one size, so its peak memory is its own
+        build(args.sizes[0], args.folder)
+        return 0
+    for size in args.sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            command = [PYTHON, "-m", "benchmarks.scale", "--build-only", "--sizes", str(size), "--folder", tmp]
+            subprocess.run(command, cwd=ROOT, check=True, timeout=3 * 3600)
+            measure(Path(tmp) / "config.toml", args.questions)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

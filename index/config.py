@@ -36,6 +36,7 @@ class Config:
     max_query_chars: int
     candidates: int
     keyword_weight: float
+    low_confidence: float
     host: str
     port: int
     threads: int

@@ -34,6 +34,7 @@ class Results:
     groups: list[Group] = field(default_factory=list)
     grouped: bool = False
     meaning_only: bool = False  # no passage holds the query's words: every result was found by meaning
+    weak: bool = False  # the closest passage by meaning is far from the query, and none holds all its words
     suggestion: str = ""  # the query with unknown words replaced by corpus words
     offset: int = 0
     k: int = 10

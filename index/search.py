@@ -18,7 +18,7 @@ from index.fusion import fuse_convex, keyword_tail
 from index.manifest import MANIFEST, Manifest
 from index.models import Document, Hit, Passage
 from index.publish import BUILDS, current_build
-from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter
+from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter, quote_fts
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -109,7 +109,7 @@ class Searcher:
         k = MAX_RESULTS if everything else self.check(mode, k, offset)
         query = parse_query(text, self.config.max_query_chars)
         index = self.build(version)
-        ranked, keyword_found = self.rank(index, query, mode, filters)
+        ranked, keyword_found, closest = self.rank(index, query, mode, filters)
         kept, also = fold_duplicates(ranked, index.store.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
         ids = [i for i, _, _ in kept]
         ranks = {i: rank for rank, i in enumerate(ids, start=1)}
@@ -123,6 +123,7 @@ class Searcher:
         return Results(
             query, mode, hits, index.version, total=len(ids), facets=index.store.facets(ids), groups=groups,
             meaning_only=mode != "semantic" and not keyword_found and bool(ids),
+            weak=bool(ids) and closest < self.config.low_confidence and not self.holds_every_word(index, query, filters),
             suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group,
         )  # fmt: skip
 
@@ -137,22 +138,30 @@ class Searcher:
             raise QueryError(f"offset must be between 0 and {MAX_RESULTS - k} (results go to {MAX_RESULTS}).")
         return k
 
-    def rank(self, index: Build, query: Query, mode: str, filters: Filters) -> tuple[list[Ranked], bool]:
-        """Every matching passage, best first, and whether any contains the query's words.
+    def rank(self, index: Build, query: Query, mode: str, filters: Filters) -> tuple[list[Ranked], bool, float]:
+        """Every matching passage, best first; whether any contains the query's words; the cosine similarity of
+        the closest passage by meaning (1.0 in keyword mode, where it is not looked at).
 
         The keyword list is every passage holding a query word (up to MAX_RESULTS); in hybrid mode its top
         `candidates` are fused with as many nearest by meaning, and the rest of it follows in BM25 order."""
         candidates = self.config.candidates
         keyword = self.keyword(index, query, MAX_RESULTS, filters) if mode != "semantic" else []
         if mode == "keyword":
-            return [(i, score, ("keyword",)) for i, score in keyword], bool(keyword)
+            return [(i, score, ("keyword",)) for i, score in keyword], bool(keyword), 1.0
         semantic = self.semantic(index, query, candidates if mode == "hybrid" else MAX_RESULTS, filters)
+        closest = semantic[0][1] if semantic else 0.0
         if mode == "semantic":
-            return [(i, score, ("semantic",)) for i, score in semantic], False
+            return [(i, score, ("semantic",)) for i, score in semantic], False, closest
         weight = self.keyword_weight(query)
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
-        return (fused + keyword_tail(fused, keyword, lists, weight, candidates))[:MAX_RESULTS], bool(keyword)
+        return (fused + keyword_tail(fused, keyword, lists, weight, candidates))[:MAX_RESULTS], bool(keyword), closest
+
+    def holds_every_word(self, index: Build, query: Query, filters: Filters) -> bool:
+        """Whether one passage holds every informative word (and phrase) of the query."""
+        kept = informative(query, index)
+        every = " AND ".join([quote_fts(p) for p in kept.phrases] + [quote_fts(t) for t in kept.terms])
+        return bool(every) and bool(index.store.match(every, 1, filters))
 
     def keyword_weight(self, query: Query) -> float:
         """The keyword list's share of the fused score for this query."""

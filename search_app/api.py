@@ -96,6 +96,9 @@ def notice(results: Results) -> str:
         return "No passage contains these words: the results are found by meaning alone, and may be unrelated."
     if not results.total:
         return "No passage matched. Try fewer or other words, or remove a filter."
+    if results.weak:
+        return ("Weak matches: no passage is close to this question in meaning or holds all its words. "
+                "The corpus may not cover it; try other words.")  # fmt: skip
     return ""
 
 
@@ -121,6 +124,7 @@ def results_json(results: Results, args: MultiDict) -> dict:
         "filters": results.filters.as_dict(),
         "match": "meaning only" if results.meaning_only else "words" if results.total else "none",
         "notice": notice(results),
+        "low_confidence": results.weak,
         "suggestion": results.suggestion,
         "next": page_link(results, args, results.offset + results.k),
         "previous": page_link(results, args, max(0, results.offset - results.k)),

@@ -90,6 +90,10 @@ class SearchResponse(BaseModel):
     filters: dict[str, Any]
     match: Literal["words", "meaning only", "none"]
     notice: str
+    low_confidence: bool = Field(
+        description="True when no passage is close to the query in meaning ([search] low_confidence) and none "
+        "holds all its words: the corpus may not cover the question."
+    )
     suggestion: str
     next: str | None = Field(description="URL of the next page, or null.")
     previous: str | None

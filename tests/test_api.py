@@ -213,3 +213,9 @@ def test_results_carry_passage_id_and_pdf_url(client):
     assert pdfs and pdfs[0]["pdf_url"].endswith(f"/documents/fostering-report/file#page={pdfs[0]['page']}")
     texts = [r for r in body["results"] if r["document"]["id"] == "practice-note"]
     assert all(r["pdf_url"] is None for r in texts) and all(isinstance(r["passage_id"], int) for r in body["results"])
+
+
+def test_a_weak_answer_says_so(client):
+    body = client.get("/api/search?q=banana+bread+recipe").get_json()
+    assert body["results"] and body["low_confidence"] is True
+    assert client.get("/api/search?q=care+leavers").get_json()["low_confidence"] is False

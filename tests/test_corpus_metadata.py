@@ -80,3 +80,16 @@ def test_the_journalists_question_is_answered_on_one_screen(build, embedder):
     assert sum("homeless" in group.hits[0].passage.text.lower() for group in results.groups) >= 8
     inadequate = searcher.search(QUESTION, 10, "hybrid", filters=Filters(kind=("inspection",), judgement=("inadequate",)))
     assert all(hit.document.judgements["overall"] == "inadequate" for hit in inadequate.hits)
+
+
+@pytest.mark.parametrize(
+    "question, weak",
+    [("how to fix a leaking tap", True), ("best hiking trails in the Alps", True), ("recipe for banana bread", True),
+     ("University of Sheffield researchers", False), ("how many survey respondents were from Wales", False),
+     ("support for expectant mothers when the baby may need protecting before it is born", False)],
+)  # fmt: skip
+def test_questions_the_corpus_does_not_cover_are_flagged_weak(build, embedder, question, weak):
+    """Off-topic questions get results (by meaning) but are flagged; the development questions with the lowest
+    similarity or word coverage are not."""
+    results = Searcher(load_config(), embedder).search(question, 10)
+    assert results.hits and results.weak is weak

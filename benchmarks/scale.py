@@ -23,14 +23,17 @@ import urllib.parse
 from dataclasses import replace
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from benchmarks.common import PYTHON, ROOT, rss_mb, start_server
 from benchmarks.latency import one_client, questions
 from index.build import Build
 from index.config import load_config
+from index.embedding import load_embedder
 from index.manifest import Manifest
-from index.publish import write_build
+from index.publish import VECTORS, write_build
+from index.vectors import Vectors
 from ingest.plan import signature
 
 SHARE = 0.15  # words replaced in each passage of a copy
@@ -66,21 +69,32 @@ def replicate(published: Build, size: int):
     return documents, passages, np.concatenate(blocks).astype(np.float32)
 
 
-def build(size: int, folder: Path) -> Path:
-    """Write the replicated index and its config; print build time, peak memory and size on disk."""
+def build(size: int, folder: Path, exact_limit: int | None) -> Path:
+    """Write the replicated index and its config; print build time, peak memory, size on disk, and the vector
+    index's recall@10 against exact search for the benchmark's questions."""
     config = load_config()
+    exact_limit = config.exact_limit if exact_limit is None else exact_limit
     started = time.perf_counter()
     documents, passages, vectors = replicate(Build.current(config.index), size)
     made = time.perf_counter() - started
     root = folder / "index"
     started = time.perf_counter()
-    written = write_build(root, documents, passages, vectors, Manifest(signature(config), vectors.shape[1]))
+    written = write_build(root, documents, passages, vectors, Manifest(signature(config), vectors.shape[1]),
+                          exact_limit, config.nprobe)  # fmt: skip
     took = time.perf_counter() - started
     disk = sum(path.stat().st_size for path in written.iterdir()) / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{len(passages):,} passages, {len(documents):,} documents: replicated in {made:.1f} s, written in "
           f"{took:.1f} s (SQLite, FTS5, near-duplicate groups, FAISS); {disk:,.0f} MB on disk; peak {peak:,.0f} MB",
           flush=True)  # fmt: skip
+    embedder = load_embedder(config.sha256, config.precision)
+    queries = np.array([embedder.encode_query(q) for q in questions(200, seed=5)])
+    exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
+    ids = np.array([p.id for p in passages])
+    index = Vectors(written / VECTORS)
+    recall = np.mean([len({i for i, _ in index.search(q, 10)} & set(ids[row])) / 10 for q, row in zip(queries, exact)])
+    kind = f"IVF, {faiss.extract_index_ivf(index.index).nlist} lists, nprobe {index.ivf.nprobe}" if index.ivf else "exact"
+    print(f"  vector index: {kind}; recall@10 against exact search {recall:.3f}", flush=True)
     path = folder / "config.toml"
     path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n', encoding="utf-8")
     return path
@@ -107,15 +121,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.scale", description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="passages per index (100000)")
     parser.add_argument("--questions", type=int, default=200, help="distinct questions per mode (200)")
+    parser.add_argument("--exact-limit", type=int, help="override [search] exact_limit (IVF above it)")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build_only:  # the child process: build one size, so its peak memory is its own
-        build(args.sizes[0], args.folder)
+        build(args.sizes[0], args.folder, args.exact_limit)
         return 0
     for size in args.sizes:
         with tempfile.TemporaryDirectory() as tmp:
             command = [PYTHON, "-m", "benchmarks.scale", "--build-only", "--sizes", str(size), "--folder", tmp]
+            command += ["--exact-limit", str(args.exact_limit)] if args.exact_limit is not None else []
             subprocess.run(command, cwd=ROOT, check=True, timeout=3 * 3600)
             measure(Path(tmp) / "config.toml", args.questions)
     return 0

@@ -37,6 +37,8 @@ class Config:
     candidates: int
     keyword_weight: float
     low_confidence: float
+    exact_limit: int
+    nprobe: int
     host: str
     port: int
     threads: int

@@ -101,7 +101,13 @@ def switch_back(root: Path) -> tuple[str, str]:
 
 
 def write_build(
-    root: Path, documents: list[Document], passages: list[Passage], vectors: np.ndarray, manifest: Manifest
+    root: Path,
+    documents: list[Document],
+    passages: list[Passage],
+    vectors: np.ndarray,
+    manifest: Manifest,
+    exact_limit: int = 200_000,
+    nprobe: int = 32,
 ) -> Path:
     """Write a whole build (SQLite, FAISS, manifest last) into a new folder, flush it to disk and publish it.
 
@@ -109,7 +115,7 @@ def write_build(
     folder = new_build(root)
     try:
         write_index(folder / DATABASE, documents, passages)
-        write_vectors(folder / VECTORS, [p.id for p in passages], vectors)
+        write_vectors(folder / VECTORS, [p.id for p in passages], vectors, exact_limit, nprobe)
         for path in (folder / DATABASE, folder / VECTORS):
             sync_path(path)
         manifest.write(folder)

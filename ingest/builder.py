@@ -115,5 +115,6 @@ class Builder:
         self.flush()
         vectors = np.concatenate(self.vectors).astype(np.float32)
         return write_build(
-            self.config.index, self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1])
-        )
+            self.config.index, self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1]),
+            self.config.exact_limit, self.config.nprobe,
+        )  # fmt: skip

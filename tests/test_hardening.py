@@ -146,7 +146,7 @@ def test_a_full_disk_or_io_error_while_writing_leaves_the_published_index_servin
     published = build_index(config, fake_embedder).version
     (corpus / "new.txt").write_text("Kinship carers asked for more support.")
 
-    def failing_write(path, ids, vectors):
+    def failing_write(path, ids, vectors, *options):
         path.write_bytes(b"partial")
         raise OSError(code, os.strerror(code), str(path))
 

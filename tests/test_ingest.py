@@ -237,8 +237,8 @@ PAUSE_MID_WRITE = """
 import sys, time, runpy
 import index.publish as publish
 real = publish.write_vectors
-def write_vectors_then_pause(path, ids, vectors):
-    real(path, ids, vectors)
+def write_vectors_then_pause(path, ids, vectors, *options):
+    real(path, ids, vectors, *options)
     print("MID-WRITE", file=sys.stderr, flush=True)
     time.sleep(600)
 publish.write_vectors = write_vectors_then_pause

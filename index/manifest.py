@@ -41,6 +41,7 @@ class Signature:
     model: ModelInfo
     chunking: Chunking = Chunking()
     library_majors: dict[str, str] = field(default_factory=dict)
+    vectors: str = ""  # the vector index's settings: exact up to [search] exact_limit passages, IVF's nprobe
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,7 @@ class Manifest:
             ModelInfo(**pick(ModelInfo, model)),
             Chunking(**pick(Chunking, data.get("chunking", {}))),
             data.get("library_majors", {}),
+            data.get("vectors", ""),
         )
         return cls(
             signature,
@@ -145,6 +147,7 @@ def rebuild_reason(old: Signature, new: Signature) -> str:
         ("embedding model", asdict(old.model), asdict(new.model)),
         ("chunking settings", asdict(old.chunking), asdict(new.chunking)),
         ("library major versions", old.library_majors, new.library_majors),
+        ("vector index settings", {"vectors": old.vectors}, {"vectors": new.vectors}),
     ):
         changes = [f"{key} {before.get(key)} -> {value}" for key, value in after.items() if before.get(key) != value]
         if changes:

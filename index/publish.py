@@ -106,8 +106,8 @@ def write_build(
     passages: list[Passage],
     vectors: np.ndarray,
     manifest: Manifest,
-    exact_limit: int = 200_000,
-    nprobe: int = 32,
+    exact_limit: int = 50_000,
+    nprobe: int = 64,
 ) -> Path:
     """Write a whole build (SQLite, FAISS, manifest last) into a new folder, flush it to disk and publish it.
 

@@ -10,7 +10,7 @@ import numpy as np
 TRAINING_SAMPLE = 100_000  # vectors the IVF lists are trained on, at most
 
 
-def write_vectors(path: Path, ids: list[int], vectors: np.ndarray, exact_limit: int = 200_000, nprobe: int = 32) -> None:
+def write_vectors(path: Path, ids: list[int], vectors: np.ndarray, exact_limit: int = 50_000, nprobe: int = 64) -> None:
     """Save an inner-product index (cosine, as vectors are normalised): exact up to `exact_limit` vectors; above,
     IVF with 4·√n lists trained by k-means, of which a query searches `nprobe` (stored in the index)."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
@@ -18,7 +18,7 @@ def write_vectors(path: Path, ids: list[int], vectors: np.ndarray, exact_limit: 
     if len(ids) <= exact_limit:
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(dimensions))
     else:
-        lists = int(4 * np.sqrt(len(ids)))
+        lists = max(1, min(int(4 * np.sqrt(len(ids))), len(ids) // 39))  # k-means wants 39 points a list
         ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dimensions), dimensions, lists, faiss.METRIC_INNER_PRODUCT)
         sample = np.random.default_rng(0).choice(len(ids), min(len(ids), TRAINING_SAMPLE), replace=False)
         ivf.train(vectors[np.sort(sample)])

@@ -25,6 +25,7 @@ def signature(config: Config) -> Signature:
         ModelInfo(MODEL_NAME, config.sha256, CONTEXT, config.precision, f"{RECIPE}, batches of {config.batch_size}"),
         Chunking(ENCODING, config.max_tokens, config.overlap_tokens),
         {name: version(name).split(".")[0] for name in LIBRARIES},
+        f"exact up to {config.exact_limit} passages, else IVF with nprobe {config.nprobe}",
     )
 
 

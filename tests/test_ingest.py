@@ -445,3 +445,16 @@ def test_the_audit_confirms_passages_on_their_page_and_finds_a_wrong_page(small,
     assert main(["--config", str(config.source), "--audit"]) == 1
     out = capsys.readouterr().out
     assert "MISSING passage" in out and "on page 1: advisers, leavers, leaving, personal, support" in out
+
+
+def test_a_vector_index_setting_change_rebuilds_with_the_new_index(small, fake_embedder, tmp_path):
+    """[search] exact_limit and nprobe are applied at build time, so changing them is never silently ignored."""
+    from index.vectors import Vectors
+
+    config, corpus = small
+    build_index(config, fake_embedder)
+    changed = fake_config(tmp_path, corpus, "[search]\nexact_limit = 2\nnprobe = 2\n")
+    report = build_index(changed, fake_embedder)
+    assert report.rebuild.startswith("vector index settings changed (vectors exact up to 50000 passages")
+    vectors = Vectors(current_build(changed.index) / "vectors.faiss")
+    assert len(vectors) > 2 and vectors.ivf is not None and vectors.ivf.nprobe == 2, len(vectors)

@@ -34,6 +34,7 @@ from index.config import load_config
 from index.embedding import load_embedder
 from index.manifest import Manifest
 from index.publish import VECTORS, write_build
+from index.search import Searcher
 from index.vectors import Vectors
 from ingest.plan import signature
 
@@ -105,6 +106,14 @@ def build(size: int, folder: Path, exact_limit: int | None) -> Path:
     print(f"  vector index: {kind}; recall@10 against exact search {recall:.3f}", flush=True)
     path = folder / "config.toml"
     path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n', encoding="utf-8")
+    budgeted = Searcher(load_config(path), embedder)
+    whole = Searcher(replace(budgeted.config, keyword_budget=0), embedder)
+    overlap = []
+    for question in questions(100, seed=6):
+        ours, full = ({h.passage.id for h in s.search(question, 10, "keyword", fold=False).hits} for s in (budgeted, whole))
+        overlap.append(len(ours & full) / max(len(full), 1))
+    print(f"  keyword top 10 with [search] keyword_budget {config.keyword_budget:,} against every word OR-ed: "
+          f"{np.mean(overlap):.3f} agreement (100 questions)", flush=True)  # fmt: skip
     return path
 
 

@@ -36,6 +36,7 @@ class Config:
     max_query_chars: int
     candidates: int
     keyword_weight: float
+    keyword_budget: int
     low_confidence: float
     exact_limit: int
     nprobe: int

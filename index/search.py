@@ -34,14 +34,26 @@ class UnknownDocument(KeyError):
     """No document has that id."""
 
 
-def informative(query: Query, index: Build) -> Query:
+def informative(query: Query, index: Build, budget: int = 0) -> Query:
     """The query without the words found in more than COMMON of all passages, unless nothing would be left.
     BM25 gives such words almost no weight, and OR-ing them in makes the keyword search score most of the
-    index: dropping them changes no result on the development sets and makes keyword search faster."""
+    index: dropping them changes no result on the development sets and makes keyword search faster.
+
+    With a `budget` ([search] keyword_budget), the rarest words are kept while the passages holding them add
+    up to at most that many (the rarest is always kept): FTS5 scores every passage holding any query word, so
+    on a big corpus this bounds the cost of a long question. Below about 100,000 passages it changes nothing."""
     limit = COMMON * index.store.passage_count
     counts = index.store.word_counts(list(query.terms))
-    kept = tuple(term for term in query.terms if counts[term] <= limit)
-    return replace(query, terms=kept) if kept or query.phrases else query
+    kept = [term for term in query.terms if counts[term] <= limit]
+    if budget:
+        chosen, total = set(), 0
+        for term in sorted(kept, key=lambda t: (counts[t], t)):
+            total += counts[term]
+            if chosen and total > budget:
+                break
+            chosen.add(term)
+        kept = [term for term in kept if term in chosen]
+    return replace(query, terms=tuple(kept)) if kept or query.phrases else query
 
 
 class Searcher:
@@ -159,7 +171,7 @@ class Searcher:
 
     def holds_every_word(self, index: Build, query: Query, filters: Filters) -> bool:
         """Whether one passage holds every informative word (and phrase) of the query."""
-        kept = informative(query, index)
+        kept = informative(query, index, self.config.keyword_budget)
         every = " AND ".join([quote_fts(p) for p in kept.phrases] + [quote_fts(t) for t in kept.terms])
         return bool(every) and bool(index.store.match(every, 1, filters))
 
@@ -170,7 +182,7 @@ class Searcher:
     def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""
         try:
-            return index.store.match(escape_fts(informative(query, index)), depth, filters)
+            return index.store.match(escape_fts(informative(query, index, self.config.keyword_budget)), depth, filters)
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 

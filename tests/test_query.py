@@ -80,3 +80,18 @@ def test_keyword_query_leaves_out_words_in_most_passages(fake_searcher):
     assert informative(parse_query(common, 500), index).terms == (common,)
     quoted = informative(parse_query(f'"{rare} {common}" {common}', 500), index)
     assert quoted.terms == () and quoted.phrases == (f"{rare} {common}",)
+
+
+def test_a_keyword_budget_keeps_the_rarest_words(fake_searcher):
+    """With [search] keyword_budget, the rarest words are kept while their passages add up to the budget."""
+    from index.query import STOPWORDS
+    from index.search import informative
+
+    index = fake_searcher.build("")
+    half = index.store.passage_count / 2
+    counts = {w: n for w, n in index.store.vocabulary(2).items() if w not in STOPWORDS and w.isalpha() and n <= half}
+    words = sorted(counts, key=lambda w: (counts[w], w))[-4:]  # four common words (none dropped as too common)
+    query = parse_query(" ".join(reversed(words)), 500)
+    assert informative(query, index, budget=counts[words[0]] + counts[words[1]]).terms == tuple(reversed(words[:2]))
+    assert informative(query, index, budget=1).terms == (words[0],)  # the rarest is always kept
+    assert set(informative(query, index, budget=0).terms) == set(informative(query, index).terms)

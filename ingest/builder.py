@@ -45,6 +45,7 @@ class Builder:
         self.passages: list[Passage] = []
         self.vectors: list[np.ndarray | None] = []
         self.pending: list[tuple[int, list[str]]] = []  # (slot in self.vectors, texts) not embedded yet
+        self.embedding_seconds: dict[str, float] = {}  # by document path: its share of the batches' time
 
     def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray | None) -> None:
         self.documents.append(document)
@@ -90,10 +91,13 @@ class Builder:
         """Embed the passages waiting for vectors, all together."""
         if not self.pending:
             return
+        started = time.monotonic()
         vectors = self.model().encode([text for _, texts in self.pending for text in texts], self.config.batch_size)
+        share = (time.monotonic() - started) / len(vectors)
         start = 0
         for slot, texts in self.pending:
             self.vectors[slot] = vectors[start : start + len(texts)]
+            self.embedding_seconds[self.documents[slot].path] = share * len(texts)
             start += len(texts)
         self.pending = []
 

@@ -10,6 +10,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,7 @@ from index.vectors import Vectors
 from ingest.__main__ import ProgressView, main
 from ingest.build import build_index
 from ingest.check import check_index
+from ingest.report import Status
 from tests.conftest import FAKE_MODEL, ROOT, fake_config, write_config
 from tests.pdfgen import make_pdf
 
@@ -458,3 +460,22 @@ def test_a_vector_index_setting_change_rebuilds_with_the_new_index(small, fake_e
     assert report.rebuild.startswith("vector index settings changed (vectors exact up to 50000 passages")
     vectors = Vectors(current_build(changed.index) / "vectors.faiss")
     assert len(vectors) > 2 and vectors.ivf is not None and vectors.ivf.nprobe == 2, len(vectors)
+
+
+def test_each_file_reports_its_share_of_the_embedding_time(small, fake_embedder):
+    """Passages are embedded in batches across files; each file's seconds still include its own passages'."""
+
+    class SlowDouble:  # TEST DOUBLE: the hashing embedder, taking 0.05 s a passage
+        def __getattr__(self, name):
+            return getattr(fake_embedder, name)
+
+        def encode(self, texts, batch_size=1):
+            time.sleep(0.05 * len(texts))
+            return fake_embedder.encode(texts)
+
+    config, _ = small
+    report = build_index(config, SlowDouble())
+    added = report.with_status(Status.ADDED)
+    assert len(added) == 3
+    for entry in added:
+        assert entry.seconds >= 0.05 * entry.passages * 0.9, (entry.path, entry.seconds, entry.passages)

@@ -40,7 +40,7 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
     index: dropping them changes no result on the development sets and makes keyword search faster.
 
     With a `budget` ([search] keyword_budget), the rarest words are kept while the passages holding them add
-    up to at most that many (the rarest is always kept): FTS5 scores every passage holding any query word, so
+    up to at most that many (the rarest the corpus uses is always kept): FTS5 scores every passage holding any query word, so
     on a big corpus this bounds the cost of a long question. Below about 100,000 passages it changes nothing."""
     limit = COMMON * index.store.passage_count
     counts = index.store.word_counts(list(query.terms))
@@ -49,11 +49,16 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
         chosen, total = set(), 0
         for term in sorted(kept, key=lambda t: (counts[t], t)):
             total += counts[term]
-            if chosen and total > budget:
+            if total > budget and any(counts[t] for t in chosen):  # a word the corpus never uses does not count
                 break
             chosen.add(term)
         kept = [term for term in kept if term in chosen]
     return replace(query, terms=tuple(kept)) if kept or query.phrases else query
+
+
+def every_word(query: Query) -> str:
+    """An FTS5 expression requiring every phrase and word of the query."""
+    return " AND ".join([quote_fts(p) for p in query.phrases] + [quote_fts(t) for t in query.terms])
 
 
 class Searcher:
@@ -171,8 +176,7 @@ class Searcher:
 
     def holds_every_word(self, index: Build, query: Query, filters: Filters) -> bool:
         """Whether one passage holds every informative word (and phrase) of the query."""
-        kept = informative(query, index, self.config.keyword_budget)
-        every = " AND ".join([quote_fts(p) for p in kept.phrases] + [quote_fts(t) for t in kept.terms])
+        every = every_word(informative(query, index, self.config.keyword_budget))
         return bool(every) and bool(index.store.match(every, 1, filters))
 
     def keyword_weight(self, query: Query) -> float:
@@ -180,9 +184,18 @@ class Searcher:
         return self.config.keyword_weight
 
     def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
-        """BM25 over passage text (and, weighted lower, title and heading)."""
+        """BM25 over passage text (and, weighted lower, title and heading). On a big corpus, when even the query's
+        rarest word is in more passages than [search] keyword_budget, the passages holding every word come
+        first, if there are any (scoring all the passages holding any word would be slow)."""
+        budget = self.config.keyword_budget
         try:
-            return index.store.match(escape_fts(informative(query, index, self.config.keyword_budget)), depth, filters)
+            kept = informative(query, index)
+            counts = index.store.word_counts(list(kept.terms))
+            if budget and len(kept.terms) > 1 and min(counts.values()) > budget:
+                found = index.store.match(every_word(kept), depth, filters)
+                if found:
+                    return found
+            return index.store.match(escape_fts(informative(query, index, budget)), depth, filters)
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 

@@ -184,18 +184,9 @@ class Searcher:
         return self.config.keyword_weight
 
     def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
-        """BM25 over passage text (and, weighted lower, title and heading). On a big corpus, when even the query's
-        rarest word is in more passages than [search] keyword_budget, the passages holding every word come
-        first, if there are any (scoring all the passages holding any word would be slow)."""
-        budget = self.config.keyword_budget
+        """BM25 over passage text (and, weighted lower, title and heading)."""
         try:
-            kept = informative(query, index)
-            counts = index.store.word_counts(list(kept.terms))
-            if budget and len(kept.terms) > 1 and min(counts.values()) > budget:
-                found = index.store.match(every_word(kept), depth, filters)
-                if found:
-                    return found
-            return index.store.match(escape_fts(informative(query, index, budget)), depth, filters)
+            return index.store.match(escape_fts(informative(query, index, self.config.keyword_budget)), depth, filters)
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 

@@ -97,34 +97,15 @@ def test_a_keyword_budget_keeps_the_rarest_words(fake_searcher):
     assert set(informative(query, index, budget=0).terms) == set(informative(query, index).terms)
 
 
-def test_over_budget_the_passages_holding_every_word_come_first(fake_built, fake_embedder):
-    """When even the rarest word is in more passages than the budget, keyword search keeps the passages holding
-    every word if there are any, and otherwise falls back to any word."""
+def test_a_word_the_corpus_never_uses_takes_no_share_of_the_budget(fake_built, fake_embedder):
+    """It used to count as the rarest word, so the budget kept it alone and the keyword search found nothing."""
     from dataclasses import replace
 
     from index.filters import Filters
-    from index.query import STOPWORDS
     from index.search import Searcher
 
     config, _ = fake_built
     tight, loose = (Searcher(replace(config, keyword_budget=budget), fake_embedder) for budget in (1, 0))
     index = tight.build("")
-    half = index.store.passage_count / 2
-    words = sorted(w for w, n in index.store.vocabulary(5).items() if n <= half and w.isalpha() and w not in STOPWORDS)
-    both = next(
-        parse_query(f"{a} {b}", 500)
-        for a in words for b in words
-        if a < b and 0 < len(index.store.match(f'"{a}" AND "{b}"', 1000)) < len(index.store.match(f'"{a}" OR "{b}"', 1000))
-    )  # fmt: skip
-    found = tight.keyword(index, both, 1000, Filters())
-    every = index.store.match(" AND ".join(f'"{t}"' for t in both.terms), 1000)  # text, title or heading
-    assert {i for i, _ in found} == {i for i, _ in every}
-    assert len(found) < len(loose.keyword(index, both, 1000, Filters()))
-    apart = next(
-        parse_query(f"{a} {b}", 500) for a in words for b in words if a < b and not index.store.match(f'"{a}" AND "{b}"', 1)
-    )  # no passage holds both: the budgeted query, its rarest word
-    counts = index.store.word_counts(list(apart.terms))
-    rarest = min(apart.terms, key=lambda t: (counts[t], t))
-    assert tight.keyword(index, apart, 1000, Filters()) == loose.keyword(index, parse_query(rarest, 500), 1000, Filters())
-    unknown = parse_query(f"{both.terms[0]} zebra", 500)  # a word the corpus never uses takes no share of the budget
+    unknown = parse_query("leavers zebra", 500)
     assert tight.keyword(index, unknown, 1000, Filters()) == loose.keyword(index, unknown, 1000, Filters()) != []

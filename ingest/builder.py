@@ -46,6 +46,7 @@ class Builder:
         self.vectors: list[np.ndarray | None] = []
         self.pending: list[tuple[int, list[str]]] = []  # (slot in self.vectors, texts) not embedded yet
         self.embedding_seconds: dict[str, float] = {}  # by document path: its share of the batches' time
+        self.flushed_seconds = 0.0  # time spent embedding batches so far
 
     def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray | None) -> None:
         self.documents.append(document)
@@ -93,6 +94,7 @@ class Builder:
             return
         started = time.monotonic()
         vectors = self.model().encode([text for _, texts in self.pending for text in texts], self.config.batch_size)
+        self.flushed_seconds += time.monotonic() - started
         share = (time.monotonic() - started) / len(vectors)
         start = 0
         for slot, texts in self.pending:

@@ -6,6 +6,8 @@ import argparse
 import re
 import sys
 import tempfile
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from evaluation.corpus import SetScores, http_search, local_search, score_set
@@ -94,14 +96,26 @@ def run_corpus(args, config) -> list[tuple[str, SetScores]]:
     return rows
 
 
+@contextmanager
+def scratch_dsn(config):
+    """With the PostgreSQL backend, a database of its own for a benchmark's index, dropped afterwards."""
+    if config.backend != "postgres":
+        yield config.dsn
+        return
+    from index.postgres import scratch_database
+
+    with scratch_database(config.dsn) as dsn:
+        yield dsn
+
+
 def run_beir_benchmark(args, config) -> str:
     from evaluation.beir import build_beir_index, load_beir, run_beir, score_beir
     from index.embedding import load_embedder
 
     corpus, queries, qrels = load_beir(args.beir, args.split)
     embedder = load_embedder(config.sha256, config.precision)
-    with tempfile.TemporaryDirectory() as tmp:
-        beir_config = config.__class__(**{**config.__dict__, "index": Path(tmp)})
+    with tempfile.TemporaryDirectory() as tmp, scratch_dsn(config) as dsn:
+        beir_config = replace(config, index=Path(tmp), dsn=dsn)
         build_beir_index(corpus, beir_config, embedder)
         searcher = Searcher(beir_config, embedder)
         lines = [

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytrec_eval
 
+from index.build import open_index
 from index.config import Config
 from index.embedding import Embedder
 from index.manifest import FORMAT, Manifest, ModelInfo, Signature
 from index.models import Document, Page, Passage
-from index.publish import write_build
 from index.search import Searcher
 from ingest.chunking import count_tokens
 
@@ -49,7 +49,7 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
     vectors = embedder.encode([p.text for p in passages], config.batch_size)
     signature = Signature(FORMAT, ModelInfo(embedder.name, embedder.sha256, precision=embedder.precision))
-    write_build(config.index, documents, passages, vectors, Manifest(signature, embedder.dimensions))
+    open_index(config).write(documents, passages, vectors, Manifest(signature, embedder.dimensions))
 
 
 def run_beir(searcher: Searcher, queries: dict[str, str], mode: str, k: int = 100) -> dict[str, dict[str, float]]:

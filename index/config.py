@@ -26,6 +26,8 @@ class Config:
 
     corpus: Path
     index: Path
+    backend: str
+    dsn: str
     sha256: str
     precision: str
     batch_size: int
@@ -89,6 +91,10 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ValueError(f"{source}: [search] keyword_weight should be between 0 and 1, got {values['keyword_weight']}")
     if values["precision"] not in ("fp32", "int8"):
         raise ValueError(f"{source}: [model] precision should be int8 or fp32, got {values['precision']!r}")
+    if values["backend"] not in ("embedded", "postgres"):
+        raise ValueError(f"{source}: [index] backend should be embedded or postgres, got {values['backend']!r}")
+    if values["backend"] == "postgres" and not values["dsn"].startswith(("postgresql://", "postgres://")):
+        raise ValueError(f"{source}: [postgres] dsn should be a postgresql:// address when [index] backend is postgres")
     if values["base_url"] and not values["base_url"].startswith(("http://", "https://")):
         raise ValueError(f"{source}: [server] base_url should start with http:// or https://, got {values['base_url']!r}")
     values["base_url"] = values["base_url"].rstrip("/")

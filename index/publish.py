@@ -32,12 +32,16 @@ class IngestLocked(RuntimeError):
     """Another ingest holds the lock."""
 
 
+def new_version() -> str:
+    """A new index version: the time, then the process id, so that versions sort in time order."""
+    now = time.time()
+    return time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{now % 1:.6f}"[1:] + f"-{os.getpid()}"
+
+
 def new_build(root: Path) -> Path:
-    """A fresh, empty folder for a build; its name, the index version, sorts in time order."""
+    """A fresh, empty folder for a build, named by its version."""
     while True:
-        now = time.time()
-        version = time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{now % 1:.6f}"[1:] + f"-{os.getpid()}"
-        folder = root / BUILDS / version
+        folder = root / BUILDS / new_version()
         try:
             folder.mkdir(parents=True)
             return folder

@@ -58,14 +58,40 @@ def quote_fts(words: str) -> str:
     return '"' + words.replace('"', '""') + '"'
 
 
+@dataclass(frozen=True)
+class Match:
+    """What a keyword search asks of a passage: every one of `every` (words or phrases), and at least one of
+    `any_of` when it is given. Each backend turns it into its own query."""
+
+    every: tuple[str, ...] = ()
+    any_of: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.every or self.any_of)
+
+    def fts(self) -> str:
+        """As an FTS5 MATCH expression."""
+        required = [quote_fts(p) for p in self.every]
+        if self.any_of:
+            required.append("(" + " OR ".join(quote_fts(t) for t in self.any_of) + ")")
+        return " AND ".join(required)
+
+
+def keyword_match(query: Query) -> Match:
+    """Every phrase required, the other words any-of."""
+    return Match(query.phrases, query.terms)
+
+
 def escape_fts(query: Query) -> str:
     """An FTS5 MATCH expression: every phrase required, the other words any-of."""
-    required = [quote_fts(p) for p in query.phrases]
-    if query.terms:
-        required.append("(" + " OR ".join(quote_fts(t) for t in query.terms) + ")")
-    return " AND ".join(required)
+    return keyword_match(query).fts()
 
 
-def phrase_filter(query: Query) -> str | None:
-    """An FTS5 expression that passages must match for the query's exact phrases, if it has any."""
-    return " AND ".join(quote_fts(p) for p in query.phrases) or None
+def phrase_filter(query: Query) -> Match | None:
+    """What passages must match for the query's exact phrases, if it has any."""
+    return Match(query.phrases) if query.phrases else None
+
+
+def every_word(query: Query) -> Match:
+    """Every phrase and word of the query required."""
+    return Match(query.phrases + query.terms)

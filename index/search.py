@@ -10,15 +10,14 @@ from dataclasses import replace
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from index.build import Build
+from index.build import Build, open_index
 from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.filters import Filters
 from index.fusion import fuse_convex, keyword_tail
-from index.manifest import MANIFEST, Manifest
+from index.manifest import Manifest
 from index.models import Document, Hit, Passage
-from index.publish import BUILDS, current_build
-from index.query import Query, QueryError, escape_fts, parse_query, phrase_filter, quote_fts
+from index.query import Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -56,11 +55,6 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
     return replace(query, terms=tuple(kept)) if kept or query.phrases else query
 
 
-def every_word(query: Query) -> str:
-    """An FTS5 expression requiring every phrase and word of the query."""
-    return " AND ".join([quote_fts(p) for p in query.phrases] + [quote_fts(t) for t in query.terms])
-
-
 class Searcher:
     """Searches the published index; picks up a newly published index on the next call."""
 
@@ -71,14 +65,15 @@ class Searcher:
         self.loaded: Build | None = None
         self.words: dict[str, list[str]] = {}
         self.kept: dict[str, Build] = {}
+        self.index = open_index(config)
         self.current()
 
     def current(self) -> Build:
-        """The published index, reopened when CURRENT has moved to a new build."""
-        folder = current_build(self.config.index)
+        """The published index, reopened when the pointer has moved to a new build."""
+        version = self.index.published()
         with self.lock:
-            if self.loaded is None or self.loaded.folder != folder:
-                self.loaded = Build(folder).check_format()
+            if self.loaded is None or self.loaded.version != version:
+                self.loaded = self.index.open(version).check_format()
                 self.check_model(self.loaded.manifest)
             return self.loaded
 
@@ -87,13 +82,12 @@ class Searcher:
         current = self.current()
         if not version or version == current.version:
             return current
-        kept = {p.name for p in (self.config.index / BUILDS).iterdir() if (p / MANIFEST).is_file()}
-        if version not in kept:
+        if version not in self.index.kept():
             raise IndexGone(f"Index {version[:60]!r} is not kept any more (or never was); the current one is "
                             f"{current.version}. Builds are kept until the one after next is published.")  # fmt: skip
         with self.lock:
             if version not in self.kept:
-                self.kept = {version: Build(self.config.index / BUILDS / version).check_format()}
+                self.kept = {version: self.index.open(version).check_format()}
             build = self.kept[version]
         self.check_model(build.manifest)
         return build
@@ -186,7 +180,7 @@ class Searcher:
     def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""
         try:
-            return index.store.match(escape_fts(informative(query, index, self.config.keyword_budget)), depth, filters)
+            return index.store.match(keyword_match(informative(query, index, self.config.keyword_budget)), depth, filters)
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 

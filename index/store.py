@@ -16,6 +16,7 @@ import numpy as np
 from index.dedup import near_duplicate_groups
 from index.filters import FACETS, Filters, date_span
 from index.models import Document, Heading, Page, Passage
+from index.query import Match
 
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 DOCUMENT_FIELDS = (
@@ -26,10 +27,8 @@ DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)
 PASSAGE_COLUMNS = (
     'id, document_id, start, "end", page, page_end, page_label, section, tokens, text, section_judgement, roles'
 )
-INSERT_DOCUMENT = (
-    f"INSERT INTO documents ({DOCUMENT_COLUMNS}, judgement, judgements, date_start, date_end, text, pages, headings) "
-    f"VALUES ({', '.join('?' * (len(DOCUMENT_FIELDS) + 7))})"
-)
+DOCUMENT_ROW = f"{DOCUMENT_COLUMNS}, judgement, judgements, date_start, date_end, text, pages, headings"  # document_row()
+INSERT_DOCUMENT = f"INSERT INTO documents ({DOCUMENT_ROW}) VALUES ({', '.join('?' * (len(DOCUMENT_FIELDS) + 7))})"
 INSERT_PASSAGE = f"INSERT INTO passages ({PASSAGE_COLUMNS}, dup_group) VALUES ({', '.join('?' * 13)})"
 INSERT_FTS = "INSERT INTO passages_fts (rowid, text, context) VALUES (?, ?, ?)"
 SELECT_DOCUMENTS = f"SELECT {DOCUMENT_COLUMNS}, judgements FROM documents ORDER BY id"
@@ -133,6 +132,10 @@ class Store:
             self.local.db = sqlite3.connect(self.uri, uri=True, check_same_thread=False)
         return self.local.db
 
+    def sql(self, text: str) -> str:
+        """A statement in this database's dialect (SQLite's here)."""
+        return text
+
     def read_documents(self) -> list[Document]:
         """Every document's metadata (without its text)."""
         return [
@@ -142,7 +145,7 @@ class Store:
 
     def document_text(self, document_id: str) -> Document:
         """A document with its text, pages and headings; KeyError if unknown."""
-        row = self.db.execute(SELECT_DOCUMENT_TEXT, (document_id,)).fetchone()
+        row = self.db.execute(self.sql(SELECT_DOCUMENT_TEXT), (document_id,)).fetchone()
         if row is None:
             raise KeyError(document_id)
         base = self.documents[document_id]
@@ -163,20 +166,20 @@ class Store:
 
     def document_passages(self, document_id: str) -> list[Passage]:
         """A document's passages in text order."""
-        return [row_to_passage(row) for row in self.db.execute(SELECT_DOCUMENT_PASSAGES, (document_id,))]
+        return [row_to_passage(row) for row in self.db.execute(self.sql(SELECT_DOCUMENT_PASSAGES), (document_id,))]
 
-    def match(self, fts_query: str, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """(passage id, BM25 score) for an escaped FTS5 query, best first, ties by id; only passages the filters
-        allow."""
+    def match(self, match: Match, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the passages holding what `match` asks, best first, ties by id; only passages
+        the filters allow."""
         if not filters:
-            return self.db.execute(MATCH_FTS_ALL, (self.context_weight, fts_query, k)).fetchall()
+            return self.db.execute(MATCH_FTS_ALL, (self.context_weight, match.fts(), k)).fetchall()
         where, params = filters.where()
-        return self.db.execute(MATCH_FTS.format(where=where), (self.context_weight, fts_query, *params, k)).fetchall()
+        return self.db.execute(MATCH_FTS.format(where=where), (self.context_weight, match.fts(), *params, k)).fetchall()
 
     def allowed(self, filters: Filters) -> list[int]:
         """Ids of the passages the filters allow."""
         where, params = filters.where()
-        return [row[0] for row in self.db.execute(SELECT_ALLOWED.format(where=where), params)]
+        return [row[0] for row in self.db.execute(self.sql(SELECT_ALLOWED.format(where=where)), params)]
 
     @cached_property
     def facts(self) -> Facts:
@@ -217,7 +220,7 @@ class Store:
 
     def vocabulary(self, min_count: int = 2) -> dict[str, int]:
         """The corpus's words used in at least `min_count` passages."""
-        return dict(self.db.execute("SELECT word, count FROM vocabulary WHERE count >= ?", (min_count,)))
+        return dict(self.db.execute(self.sql("SELECT word, count FROM vocabulary WHERE count >= ?"), (min_count,)))
 
     def count(self, table: str) -> int:
         """Rows in a table of this index."""

@@ -10,8 +10,9 @@ import threading
 
 from tqdm import tqdm
 
+from index.build import open_index
 from index.config import ENV_VAR, load_config
-from index.publish import IndexNotFound, IngestLocked, move_legacy_index, rollback
+from index.publish import IndexNotFound, IngestLocked, move_legacy_index
 from ingest.audit import audit_index
 from ingest.build import Progress, build_index
 from ingest.check import check_index
@@ -168,7 +169,7 @@ def run(args: argparse.Namespace, config, report: Report) -> int:
     if moved:
         print(moved)
     if args.rollback:
-        before, after = rollback(config.index)
+        before, after = open_index(config).rollback()
         print(f"Rolled back: published index {after} (was {before})")
         return 0
     if args.audit:

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import Build
+from index.build import Build, open_index
 from index.config import Config
 from index.embedding import Embedder
 from index.models import Document, Passage
-from index.publish import BUILDS, IndexNotFound, ingest_lock
+from index.publish import IndexNotFound
 from ingest.builder import Builder
 from ingest.errors import LoadError
 from ingest.extract import Extractor
@@ -29,9 +28,9 @@ class Progress:
     entry: DocumentReport
 
 
-def open_previous(root: Path) -> Build | None:
+def open_previous(index) -> Build | None:
     try:
-        return Build.current(root)
+        return index.current()
     except IndexNotFound:
         return None
 
@@ -53,8 +52,9 @@ def build_index(
     started = time.monotonic()
     report = report or Report()
     report.dry_run = dry_run
-    with ingest_lock(config.index):
-        previous = open_previous(config.index)
+    index = open_index(config)
+    with index.lock():
+        previous = open_previous(index)
         report.previous = report.version = previous.version if previous else ""
         report.rebuild = why_rebuild(config, previous, rebuild)
         planned = plan(config, report, previous)
@@ -64,7 +64,7 @@ def build_index(
             return report
         reuse = None if report.rebuild else previous
         builder = Builder(config, embedder, max(reuse.vectors.ids(), default=0) + 1 if reuse else 1)
-        check_writable(config.index)
+        index.check_writable()
         ids: dict[str, str] = {}
         with Extractor(config) as extractor:
             queue = [path for path, entry in planned if entry.status in (Status.ADDED, Status.UPDATED)]
@@ -78,21 +78,12 @@ def build_index(
                     progress(Progress(number, len(planned), entry))
         if not builder.documents:
             raise RuntimeError(f"{config.corpus}: no document could be ingested; the published index is unchanged")
-        report.version = builder.write(report.failed).name
+        report.version = builder.write(index, report.failed)
         report.published = True
         for entry in report.files:  # embedding ran in batches across files: give each file its share
             entry.seconds = round(entry.seconds + builder.embedding_seconds.get(entry.path, 0.0), 2)
     report.seconds = round(time.monotonic() - started, 1)
     return report
-
-
-def check_writable(root: Path) -> None:
-    """Fail before any extraction or embedding when the new build could not be written or published."""
-    for folder in (root, root / BUILDS):
-        folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".probe-{os.getpid()}"
-        probe.write_bytes(b"")
-        probe.unlink()
 
 
 def ingest_one(

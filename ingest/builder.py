@@ -16,7 +16,6 @@ from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.manifest import DocumentEntry, FailedEntry, Manifest
 from index.models import Document, Passage
-from index.publish import write_build
 from ingest.chunking import Settings, chunk_document
 from ingest.errors import LoadError
 from ingest.metadata import add_passage_facts
@@ -116,11 +115,11 @@ class Builder:
             time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         )
 
-    def write(self, failed: list[DocumentReport]) -> Path:
-        """Write and publish the build."""
+    def write(self, index, failed: list[DocumentReport]) -> str:
+        """Write and publish the build into `index` (Folders or Postgres); returns its version."""
         self.flush()
         vectors = np.concatenate(self.vectors).astype(np.float32)
-        return write_build(
-            self.config.index, self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1]),
+        return index.write(
+            self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1]),
             self.config.exact_limit, self.config.nprobe,
         )  # fmt: skip

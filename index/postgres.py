@@ -69,7 +69,7 @@ POINT = "INSERT INTO search.current (version) VALUES (%s) ON CONFLICT (one) DO U
 EF_SEARCH = 200  # HNSW candidates a query keeps; scans go on in order (iterative scan) when more are asked for
 TOP = """SELECT s.passage_id, s.score FROM (
              SELECT passage_id, sum(weight) AS score FROM postings JOIN unnest(%s::text[]) AS q(term) USING (term)
-             GROUP BY passage_id) s
+             GROUP BY passage_id {having}) s
          {join} ORDER BY s.score DESC, s.passage_id LIMIT %s"""
 FILTER_JOIN = "JOIN passages p ON p.id = s.passage_id JOIN documents d ON d.id = p.document_id WHERE {where}"
 PHRASE = """SELECT p.id, p.text, d.title, p.section, p.length FROM passages p JOIN documents d ON d.id = p.document_id
@@ -147,13 +147,15 @@ class PgStore(Store):
         any_of = [t for t in map(terms.tokens, match.any_of) if t]
         if not every and not any_of:
             return []
-        if not every and all(len(unit) == 1 for unit in any_of):  # the usual case, all in SQL
-            words = [unit[0] for unit in any_of]
+        if all(len(unit) == 1 for unit in every + any_of) and not (every and any_of):  # the usual cases, in SQL
+            words = [unit[0] for unit in every + any_of]
+            having = "HAVING count(DISTINCT term) = %s" if every else ""
+            counted = [len(set(words))] if every else []
             if not filters:
-                return self.db.execute(TOP.format(join=""), (words, k)).fetchall()
+                return self.db.execute(TOP.format(having=having, join=""), (words, *counted, k)).fetchall()
             where, params = filters.where()
             join = FILTER_JOIN.format(where=self.sql(where))
-            return self.db.execute(TOP.format(join=join), (words, *params, k)).fetchall()
+            return self.db.execute(TOP.format(having=having, join=join), (words, *counted, *params, k)).fetchall()
         scores = None
         for unit in every:
             found = self.unit(unit)

@@ -54,7 +54,7 @@ class Filters:
         return any(getattr(self, f.name) for f in fields(self))
 
     def where(self) -> tuple[str, list]:
-        """An SQL condition on passages p joined to documents d, and its parameters ("1" when unfiltered)."""
+        """An SQL condition on passages p joined to documents d, and its parameters ("TRUE" when unfiltered)."""
         clauses, params = [], []
         for name, column in COLUMNS.items():
             values = getattr(self, name)
@@ -72,7 +72,7 @@ class Filters:
         if self.date_to:
             clauses.append("d.date_start <= ? AND d.date_start != ''")
             params.append(date_span(self.date_to)[1])
-        return " AND ".join(clauses) or "1", params
+        return " AND ".join(clauses) or "TRUE", params
 
     def admits(self, document) -> bool:
         """Whether a document passes the document filters (all but role), as `where` would decide."""

@@ -25,7 +25,7 @@ from index.manifest import Manifest
 from index.models import Document, Passage
 from index.publish import IndexNotFound, IngestLocked, new_version
 from index.query import Match
-from index.store import DOCUMENT_ROW, PASSAGE_COLUMNS, Store, document_row, row_to_passage, vocabulary
+from index.store import CONTEXT_WEIGHT, DOCUMENT_ROW, PASSAGE_COLUMNS, Store, document_row, row_to_passage, vocabulary
 
 CONTROL = """
 CREATE EXTENSION IF NOT EXISTS vector;
@@ -108,7 +108,7 @@ def postings(documents: list[Document], passages: list[Passage], context_weight:
 class PgStore(Store):
     """Read-only access to one build's schema; one connection per thread."""
 
-    def __init__(self, dsn: str, schema: str, context_weight: float = 0.5):
+    def __init__(self, dsn: str, schema: str, context_weight: float = CONTEXT_WEIGHT):
         self.dsn, self.schema = dsn, schema
         self.local = threading.local()
         self.context_weight = context_weight
@@ -124,7 +124,7 @@ class PgStore(Store):
         return self.local.db
 
     def sql(self, text: str) -> str:
-        return text.replace("?", "%s").replace("WHERE 1", "WHERE TRUE")
+        return text.replace("?", "%s")
 
     def passages(self, ids: list[int]) -> dict[int, Passage]:
         rows = self.db.execute(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id = ANY(%s)", (ids,))
@@ -332,11 +332,11 @@ class Postgres:
         """Write a whole build into a new schema in one transaction, then publish it; returns its version."""
         version = new_version()
         schema = schema_of(version)
-        rows, lengths, average = postings(documents, passages, 0.5)
+        rows, lengths, average = postings(documents, passages, CONTEXT_WEIGHT)
         groups = near_duplicate_groups([(p.id, p.text) for p in passages])
         with connect(self.dsn) as db:
             db.execute(CONTROL)
-            register_vector(db)
+            register_vector(db)  # again: on a new database the extension exists only now
             db.execute(f"CREATE SCHEMA {schema}")
             db.execute(f"SET LOCAL search_path = {schema}, public")
             db.execute("SET LOCAL maintenance_work_mem = '1GB'")

@@ -43,6 +43,7 @@ MATCH_FTS = """SELECT f.rowid, -bm25(passages_fts, 1.0, ?) AS score FROM passage
 MATCH_FTS_ALL = """SELECT rowid, -bm25(passages_fts, 1.0, ?) AS score FROM passages_fts
                    WHERE passages_fts MATCH ? ORDER BY score DESC, rowid LIMIT ?"""
 SELECT_ALLOWED = "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}"
+CONTEXT_WEIGHT = 0.5  # BM25 weight of a passage's title and heading against its text (1.0), on both backends
 WORDS = re.compile(r"[^\W\d_]{3,}")
 
 
@@ -120,7 +121,7 @@ class Facts:
 class Store:
     """Read-only access to one index's SQLite file; one connection per thread."""
 
-    def __init__(self, path: Path, context_weight: float = 0.5):
+    def __init__(self, path: Path, context_weight: float = CONTEXT_WEIGHT):
         self.uri = f"{path.resolve().as_uri()}?mode=ro"
         self.local = threading.local()
         self.context_weight = context_weight

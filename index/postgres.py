@@ -24,7 +24,7 @@ from index.filters import Filters
 from index.manifest import Manifest
 from index.models import Document, Passage
 from index.publish import IndexNotFound, IngestLocked, new_version
-from index.query import Match
+from index.query import WORD, Match
 from index.store import CONTEXT_WEIGHT, DOCUMENT_ROW, PASSAGE_COLUMNS, Store, document_row, row_to_passage, vocabulary
 
 CONTROL = """
@@ -55,7 +55,9 @@ CREATE TABLE passages (
 );
 CREATE TABLE passage_roles (passage_id integer, role text, PRIMARY KEY (role, passage_id));
 CREATE TABLE vocabulary (word text PRIMARY KEY, count integer);
-CREATE TABLE postings (term text, passage_id integer, weight double precision);  -- a term's BM25 score in a passage
+CREATE TABLE postings (  -- a term's BM25 score in a passage, and where it stands in the text and in title + heading
+    term text, passage_id integer, weight double precision, body integer[], context integer[]
+);
 CREATE TABLE stats (passages integer, average_length double precision);
 CREATE TABLE vectors (id integer PRIMARY KEY, embedding vector({dimensions}));
 """
@@ -67,14 +69,20 @@ ANALYZE;
 HNSW = "CREATE INDEX vectors_hnsw ON vectors USING hnsw (embedding vector_ip_ops)"  # above [search] exact_limit
 POINT = "INSERT INTO search.current (version) VALUES (%s) ON CONFLICT (one) DO UPDATE SET version = excluded.version"
 EF_SEARCH = 200  # HNSW candidates a query keeps; scans go on in order (iterative scan) when more are asked for
+TERM = "SELECT passage_id, weight FROM postings WHERE term = %s"
+AT = "SELECT passage_id, unnest({column}) - {i} AS at FROM postings WHERE term = %s"
+# A phrase is a word of its own to BM25: each passage's count of it (title and heading weighted), and an idf from
+# how many passages hold it, as FTS5 scores phrases.
+PHRASE = f"""SELECT passage_id, CASE WHEN idf > 0 THEN idf ELSE 1e-6 END * (f * {terms.K1 + 1}::float8
+                    / (f + {terms.K1}::float8 * ({1 - terms.B}::float8 + {terms.B}::float8 * length / %s::float8))) AS weight
+             FROM (SELECT h.passage_id, h.f, p.length,
+                          ln((%s::float8 - count(*) OVER () + 0.5) / (count(*) OVER () + 0.5)) AS idf
+                   FROM (SELECT passage_id, sum(f) AS f FROM ({{body}} UNION ALL {{context}}) o GROUP BY passage_id) h
+                   JOIN passages p ON p.id = h.passage_id) s"""
 TOP = """SELECT s.passage_id, s.score FROM (
-             SELECT passage_id, sum(weight) AS score FROM postings JOIN unnest(%s::text[]) AS q(term) USING (term)
-             GROUP BY passage_id {having}) s
+             SELECT passage_id, sum(weight) AS score FROM ({units}) u GROUP BY passage_id {having}) s
          {join} ORDER BY s.score DESC, s.passage_id LIMIT %s"""
 FILTER_JOIN = "JOIN passages p ON p.id = s.passage_id JOIN documents d ON d.id = p.document_id WHERE {where}"
-PHRASE = """SELECT p.id, p.text, d.title, p.section, p.length FROM passages p JOIN documents d ON d.id = p.document_id
-            WHERE p.id IN (SELECT passage_id FROM postings WHERE term = ANY(%s)
-                           GROUP BY passage_id HAVING count(*) = %s)"""
 
 
 def schema_of(version: str) -> str:
@@ -83,26 +91,53 @@ def schema_of(version: str) -> str:
 
 
 def postings(documents: list[Document], passages: list[Passage], context_weight: float) -> tuple[list, list, float]:
-    """BM25 as FTS5 computes it, for every term of every passage: (term, passage id, score) rows, each passage's
-    length, and the average length. Title and heading count `context_weight` a token, like FTS5's column weight."""
+    """BM25 as FTS5 computes it, for every term of every passage: (term, passage id, score, places in the text,
+    places in title + heading) rows, each passage's length, and the average length. Title and heading count
+    `context_weight` a token, like FTS5's column weight.
+
+    The corpus's compound words ("children's", "well-being") are searched as phrases of their tokens; each also
+    gets rows of its own, under its tokens joined by spaces, counting every place those tokens stand in a row."""
     titles = {d.id: d.title for d in documents}
-    frequencies, lengths = [], []
-    for p in passages:
-        body, context = terms.tokens(p.text), terms.tokens(f"{titles[p.document_id]}\n{p.section}")
-        frequency = Counter(body)
-        for term in context:
-            frequency[term] += context_weight
-        frequencies.append(frequency)
-        lengths.append(len(body) + len(context))
+    texts = [(terms.tokens(p.text), terms.tokens(f"{titles[p.document_id]}\n{p.section}")) for p in passages]
+    compounds = compound_words(f"{p.text}\n{titles[p.document_id]}\n{p.section}" for p in passages)
+    places, lengths = [], []
+    for words, heading in texts:
+        places.append((where(words, compounds), where(heading, compounds)))
+        lengths.append(len(words) + len(heading))
     average = sum(lengths) / max(len(lengths), 1)
-    holding = Counter(term for frequency in frequencies for term in frequency)
+    holding = Counter(term for body, context in places for term in body.keys() | context.keys())
     idf = {term: terms.idf(len(passages), n) for term, n in holding.items()}
-    rows = [
-        (term, p.id, idf[term] * terms.saturation(f, length, average))
-        for p, frequency, length in zip(passages, frequencies, lengths)
-        for term, f in frequency.items()
-    ]
+    rows = []
+    for p, (body, context), length in zip(passages, places, lengths):
+        for term in sorted(body.keys() | context.keys()):
+            frequency = len(body.get(term, ())) + context_weight * len(context.get(term, ()))
+            weight = idf[term] * terms.saturation(frequency, length, average)
+            rows.append((term, p.id, weight, body.get(term, []), context.get(term, [])))
+    rows.sort(key=lambda row: row[0])  # a term's rows together on disk: a query reads a few pages, not thousands
     return rows, lengths, average
+
+
+def compound_words(texts) -> dict[str, set[tuple[str, ...]]]:
+    """The token sequences of the words in `texts` that are more than one token, by first token."""
+    found = defaultdict(set)
+    for text in texts:
+        for word in WORD.findall(text):
+            if not word.isalnum():
+                sequence = tuple(terms.tokens(word))
+                if len(sequence) > 1:
+                    found[sequence[0]].add(sequence)
+    return found
+
+
+def where(words: list[str], compounds: dict[str, set[tuple[str, ...]]]) -> dict[str, list[int]]:
+    """Each term's places in `words`, and each compound's (joined by spaces) wherever its tokens stand in a row."""
+    places = defaultdict(list)
+    for at, term in enumerate(words):
+        places[term].append(at)
+        for sequence in compounds.get(term, ()):
+            if tuple(words[at : at + len(sequence)]) == sequence:
+                places[" ".join(sequence)].append(at)
+    return places
 
 
 class PgStore(Store):
@@ -147,44 +182,45 @@ class PgStore(Store):
         any_of = [t for t in map(terms.tokens, match.any_of) if t]
         if not every and not any_of:
             return []
-        if all(len(unit) == 1 for unit in every + any_of) and not (every and any_of):  # the usual cases, in SQL
-            words = [unit[0] for unit in every + any_of]
-            having = "HAVING count(DISTINCT term) = %s" if every else ""
-            counted = [len(set(words))] if every else []
-            if not filters:
-                return self.db.execute(TOP.format(having=having, join=""), (words, *counted, k)).fetchall()
-            where, params = filters.where()
-            join = FILTER_JOIN.format(where=self.sql(where))
-            return self.db.execute(TOP.format(having=having, join=join), (words, *counted, *params, k)).fetchall()
-        scores = None
-        for unit in every:
-            found = self.unit(unit)
-            scores = found if scores is None else {i: s + found[i] for i, s in scores.items() if i in found}
-        if any_of:
-            either = defaultdict(float)
-            for unit in any_of:
-                for i, s in self.unit(unit).items():
-                    either[i] += s
-            scores = either if scores is None else {i: s + either[i] for i, s in scores.items() if i in either}
+        units, params = [], []
+        for number, words in enumerate(every + any_of):
+            sql, more = self.unit(words)
+            units.append(f"SELECT {number} AS unit, * FROM ({sql}) u{number}")
+            params += more
+        having = []
+        if every:
+            having.append(f"count(DISTINCT unit) FILTER (WHERE unit < {len(every)}) = {len(every)}")
+        if every and any_of:
+            having.append(f"bool_or(unit >= {len(every)})")
+        join, where_params = "", []
         if filters:
-            allowed = set(self.allowed(filters))
-            scores = {i: s for i, s in scores.items() if i in allowed}
-        return sorted(scores.items(), key=lambda row: (-row[1], row[0]))[:k]
+            where, where_params = filters.where()
+            join = FILTER_JOIN.format(where=self.sql(where))
+        sql = TOP.format(
+            units=" UNION ALL ".join(units), having="HAVING " + " AND ".join(having) if having else "", join=join
+        )
+        return self.db.execute(sql, (*params, *where_params, k)).fetchall()
 
-    def unit(self, words: list[str]) -> dict[int, float]:
-        """Each passage holding a word, or a phrase (words in a row), with its BM25 score for it."""
-        if len(words) == 1:
-            return dict(self.db.execute("SELECT passage_id, weight FROM postings WHERE term = %s", (words[0],)))
+    def unit(self, words: list[str]) -> tuple[str, list]:
+        """SQL for (passage id, BM25 score) of each passage holding a word, or a phrase (words in a row)."""
+        if len(words) == 1 or self.has(" ".join(words)):
+            return TERM, [" ".join(words)]
         rows, average = self.stats
-        found = {}
-        distinct = sorted(set(words))
-        for pid, text, title, section, length in self.db.execute(PHRASE, (distinct, len(distinct))):
-            frequency = terms.occurrences(terms.tokens(text), words)
-            frequency += self.context_weight * terms.occurrences(terms.tokens(f"{title}\n{section}"), words)
-            if frequency:
-                found[pid] = (frequency, length)
-        idf = terms.idf(rows, len(found))
-        return {pid: idf * terms.saturation(f, length, average) for pid, (f, length) in found.items()}
+
+        def placed(column: str, weight: float) -> str:
+            """Rows of `weight` for each place in `column` where the phrase starts."""
+            first = AT.format(column=column, i=0)
+            rest = " ".join(
+                f"JOIN ({AT.format(column=column, i=i)}) w{i} USING (passage_id, at)" for i in range(1, len(words))
+            )
+            return f"SELECT passage_id, {weight}::float8 AS f FROM ({first}) w0 {rest}"
+
+        sql = PHRASE.format(body=placed("body", 1.0), context=placed("context", self.context_weight))
+        return sql, [average, rows, *words, *words]
+
+    def has(self, term: str) -> bool:
+        """Whether the postings hold `term`."""
+        return self.db.execute("SELECT EXISTS (SELECT FROM postings WHERE term = %s)", (term,)).fetchone()[0]
 
     def count(self, table: str) -> int:
         return super().count("passages" if table == "passages_fts" else table)
@@ -350,7 +386,7 @@ class Postgres:
                     for p, n in zip(passages, lengths)))  # fmt: skip
                 copy(cursor, "passage_roles", "passage_id, role", ((p.id, r) for p in passages for r in p.roles))
                 copy(cursor, "vocabulary", "word, count", vocabulary(passages).items())
-                copy(cursor, "postings", "term, passage_id, weight", rows)
+                copy(cursor, "postings", "term, passage_id, weight, body, context", rows)
                 copy(cursor, "stats", "passages, average_length", [(len(passages), average)])
                 copy(cursor, "vectors", "id, embedding", ((p.id, v) for p, v in zip(passages, vectors)))
             db.execute(INDEXES)
@@ -400,7 +436,7 @@ def scratch_database(dsn: str):
 
 
 def copy(cursor: psycopg.Cursor, table: str, columns: str, rows) -> None:
-    """Load rows into a table with COPY."""
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as target:
+    """Load rows into a table made in this transaction; frozen, so that index-only scans need not visit it."""
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FREEZE)") as target:
         for row in rows:
             target.write_row(row)

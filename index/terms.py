@@ -35,9 +35,3 @@ def idf(rows: int, holding: int) -> float:
 def saturation(frequency: float, length: int, average: float) -> float:
     """BM25's term-frequency part for a passage of `length` tokens."""
     return frequency * (K1 + 1) / (frequency + K1 * (1 - B + B * length / average))
-
-
-def occurrences(words: list[str], phrase: list[str]) -> int:
-    """How many times the token sequence `phrase` occurs in `words`."""
-    n = len(phrase)
-    return sum(words[i : i + n] == phrase for i in range(len(words) - n + 1))

@@ -33,6 +33,9 @@ QUERIES = [
     "care leavers local offer",
     "Nottinghamshire children's services",
     "kinship carers",
+    "children's well-being",  # compound words: phrases, with rows of their own
+    '"the local authority" fostering',  # a phrase of common words, through token places
+    '"care care"',  # a phrase that repeats a word, and that no passage holds
 ]
 
 

@@ -51,7 +51,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="confirm with poppler's pdftotext that every PDF passage is on the page it cites; exit 1 on any miss",
     )
     action.add_argument("--rollback", action="store_true", help="publish again the build that the current one replaced")
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--workers",
+        metavar="tcp://HOST:PORT",
+        default="",
+        help="embed passages on the workers of this Dask distributed scheduler instead of in this process",
+    )
+    args = parser.parse_args(argv)
+    if args.workers and (args.check or args.audit or args.rollback or args.dry_run):
+        parser.error("--workers embeds passages: use it only for an ingest run (alone or with --rebuild)")
+    return args
 
 
 def describe(entry) -> str:
@@ -180,7 +189,9 @@ def run(args: argparse.Namespace, config, report: Report) -> int:
             print(line)
         print(f"{len(problems)} problems found" if problems else "Index is sound and up to date with the corpus")
         return 1 if problems else 0
-    build_index(config, rebuild=args.rebuild, dry_run=args.dry_run, progress=ProgressView(), report=report)
+    build_index(
+        config, rebuild=args.rebuild, dry_run=args.dry_run, progress=ProgressView(), report=report, workers=args.workers
+    )
     if not args.dry_run:
         write_report(config.index, report)
     print_report(report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from index.embedding import Embedder
 from index.models import Document, Passage
 from index.publish import IndexNotFound
 from ingest.builder import Builder
+from ingest.cluster import Cluster
 from ingest.errors import LoadError
 from ingest.extract import Extractor
 from ingest.plan import plan, why_rebuild
@@ -42,13 +44,15 @@ def build_index(
     dry_run: bool = False,
     progress: Callable[[Progress], None] | None = None,
     report: Report | None = None,
+    workers: str = "",
 ) -> Report:
     """Bring the index up to date with the corpus and publish it; the live index is untouched on failure.
 
     Unchanged documents keep their passages, vectors and passage ids; new and changed ones are extracted,
     chunked and embedded one at a time. A file that fails keeps its previously indexed version, if any, and
     is not retried until it changes. With nothing to do, nothing is published. Pass `report` to keep what was
-    done so far when the run is interrupted."""
+    done so far when the run is interrupted. With `workers`, a Dask scheduler's address, passages are embedded
+    on its workers."""
     started = time.monotonic()
     report = report or Report()
     report.dry_run = dry_run
@@ -63,10 +67,11 @@ def build_index(
             report.seconds = round(time.monotonic() - started, 1)
             return report
         reuse = None if report.rebuild else previous
-        builder = Builder(config, embedder, max(reuse.vectors.ids(), default=0) + 1 if reuse else 1)
         index.check_writable()
+        cluster = Cluster(workers, config) if workers else None
+        builder = Builder(config, embedder, max(reuse.vectors.ids(), default=0) + 1 if reuse else 1, cluster)
         ids: dict[str, str] = {}
-        with Extractor(config) as extractor:
+        with Extractor(config) as extractor, closing(cluster) if cluster else nullcontext():
             queue = [path for path, entry in planned if entry.status in (Status.ADDED, Status.UPDATED)]
             for number, (path, entry) in enumerate(planned, start=1):
                 if queue and queue[0] == path:  # extract the next file while this one is embedded
@@ -76,9 +81,9 @@ def build_index(
                 ingest_one(builder, extractor, reuse, path, entry, ids)
                 if progress:
                     progress(Progress(number, len(planned), entry))
-        if not builder.documents:
-            raise RuntimeError(f"{config.corpus}: no document could be ingested; the published index is unchanged")
-        report.version = builder.write(index, report.failed)
+            if not builder.documents:
+                raise RuntimeError(f"{config.corpus}: no document could be ingested; the published index is unchanged")
+            report.version = builder.write(index, report.failed)
         report.published = True
         for entry in report.files:  # embedding ran in batches across files: give each file its share
             entry.seconds = round(entry.seconds + builder.embedding_seconds.get(entry.path, 0.0), 2)

@@ -17,6 +17,7 @@ from index.embedding import Embedder, load_embedder
 from index.manifest import DocumentEntry, FailedEntry, Manifest
 from index.models import Document, Passage
 from ingest.chunking import Settings, chunk_document
+from ingest.cluster import Cluster
 from ingest.errors import LoadError
 from ingest.metadata import add_passage_facts
 from ingest.plan import LIBRARIES, signature
@@ -38,14 +39,15 @@ def embedding_text(document: Document, passage: Passage, embedder: Embedder) -> 
 class Builder:
     """Collects the documents, passages and vectors of a new build."""
 
-    def __init__(self, config: Config, embedder: Embedder | None, next_id: int):
-        self.config, self.embedder, self.next_id = config, embedder, next_id
+    def __init__(self, config: Config, embedder: Embedder | None, next_id: int, cluster: Cluster | None = None):
+        self.config, self.embedder, self.next_id, self.cluster = config, embedder, next_id, cluster
         self.documents: list[Document] = []
         self.passages: list[Passage] = []
         self.vectors: list[np.ndarray | None] = []
         self.pending: list[tuple[int, list[str]]] = []  # (slot in self.vectors, texts) not embedded yet
         self.embedding_seconds: dict[str, float] = {}  # by document path: its share of the batches' time
         self.flushed_seconds = 0.0  # time spent embedding batches so far
+        self.sent: list[tuple[list[tuple[int, list[str]]], object]] = []  # (pending, future) embedding on the cluster
 
     def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray | None) -> None:
         self.documents.append(document)
@@ -88,19 +90,32 @@ class Builder:
         return passages
 
     def flush(self) -> None:
-        """Embed the passages waiting for vectors, all together."""
+        """Embed the passages waiting for vectors, all together (on the cluster: start them, and go on)."""
         if not self.pending:
             return
-        started = time.monotonic()
-        vectors = self.model().encode([text for _, texts in self.pending for text in texts], self.config.batch_size)
-        self.flushed_seconds += time.monotonic() - started
-        share = (time.monotonic() - started) / len(vectors)
+        texts = [text for _, texts in self.pending for text in texts]
+        if self.cluster:
+            self.sent.append((self.pending, self.cluster.submit(texts)))
+        else:
+            started = time.monotonic()
+            vectors = self.model().encode(texts, self.config.batch_size)
+            self.flushed_seconds += time.monotonic() - started
+            self.place(self.pending, vectors, (time.monotonic() - started) / len(vectors))
+        self.pending = []
+
+    def place(self, pending: list[tuple[int, list[str]]], vectors: np.ndarray, share: float = 0.0) -> None:
+        """Hand a batch's vectors to the documents they belong to, with their share of its time."""
         start = 0
-        for slot, texts in self.pending:
+        for slot, texts in pending:
             self.vectors[slot] = vectors[start : start + len(texts)]
             self.embedding_seconds[self.documents[slot].path] = share * len(texts)
             start += len(texts)
-        self.pending = []
+
+    def collect(self) -> None:
+        """Wait for the batches embedding on the cluster."""
+        for pending, future in self.sent:
+            self.place(pending, self.cluster.result(future))
+        self.sent = []
 
     def manifest(self, failed: list[DocumentReport], dimensions: int) -> Manifest:
         """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
@@ -118,6 +133,7 @@ class Builder:
     def write(self, index, failed: list[DocumentReport]) -> str:
         """Write and publish the build into `index` (Folders or Postgres); returns its version."""
         self.flush()
+        self.collect()
         vectors = np.concatenate(self.vectors).astype(np.float32)
         return index.write(
             self.documents, self.passages, vectors, self.manifest(failed, vectors.shape[1]),

@@ -8,7 +8,8 @@ Copies keep their documents' metadata but not their full text (the document view
 goes through `write_build` (SQLite/FTS5, near-duplicate groups up to 200,000 passages, FAISS), then
 `python -m search_app` serves it and one client sends distinct development-style questions, after a warm-up,
 in each mode. Prints build time, the build's peak memory, index size on disk, the vector index's recall@10
-against exact search, server memory, and p50/p99 per mode."""
+against exact search, server memory, and p50/p99 per mode. With --postgres DSN the same build goes into a scratch
+database on that server (the PostgreSQL backend, HNSW above [search] exact_limit), dropped at the end."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from index.build import Build
 from index.config import load_config
 from index.embedding import load_embedder
 from index.manifest import Manifest
+from index.postgres import EF_SEARCH, Postgres, scratch_database
 from index.publish import VECTORS, write_build
 from index.search import Searcher
 from index.vectors import Vectors
@@ -72,7 +75,7 @@ def replicate(published: Build, size: int):
     return documents, passages, np.concatenate(blocks).astype(np.float32)
 
 
-def build(size: int, folder: Path, exact_limit: int | None) -> Path:
+def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "") -> Path:
     """Write the replicated index and its config; print build time, peak memory, size on disk, and the vector
     index's recall@10 against exact search for the benchmark's questions."""
     config = load_config()
@@ -82,30 +85,43 @@ def build(size: int, folder: Path, exact_limit: int | None) -> Path:
     made = time.perf_counter() - started
     root = folder / "index"
     if size > GROUPING_LIMIT:
+        import index.postgres
         import index.store
 
         index.store.near_duplicate_groups = lambda rows, threshold=0.8: {pid: pid for pid, _ in rows}
+        index.postgres.near_duplicate_groups = index.store.near_duplicate_groups
         print(f"near-duplicate grouping left out above {GROUPING_LIMIT:,} passages (every passage its own group): "
               "it holds every passage's shingles in memory, 2.8 GB at 100,000", flush=True)  # fmt: skip
     started = time.perf_counter()
-    written = write_build(root, documents, passages, vectors, Manifest(signature(config), vectors.shape[1]),
-                          exact_limit, config.nprobe)  # fmt: skip
+    manifest = Manifest(signature(config), vectors.shape[1])
+    if dsn:
+        target = Postgres(dsn)
+        target.write(documents, passages, vectors, manifest, exact_limit, config.nprobe)
+        disk = target.db.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20
+        index, what = target.current().vectors, "PostgreSQL: postings, near-duplicate groups, pgvector"
+    else:
+        written = write_build(root, documents, passages, vectors, manifest, exact_limit, config.nprobe)
+        disk = sum(path.stat().st_size for path in written.iterdir()) / 2**20
+        index, what = Vectors(written / VECTORS), "SQLite, FTS5, near-duplicate groups, FAISS"
     took = time.perf_counter() - started
-    disk = sum(path.stat().st_size for path in written.iterdir()) / 2**20
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{len(passages):,} passages, {len(documents):,} documents: replicated in {made:.1f} s, written in "
-          f"{took:.1f} s (SQLite, FTS5, near-duplicate groups, FAISS); {disk:,.0f} MB on disk; peak {peak:,.0f} MB",
-          flush=True)  # fmt: skip
+          f"{took:.1f} s ({what}); {disk:,.0f} MB on disk; peak {peak:,.0f} MB", flush=True)  # fmt: skip
     embedder = load_embedder(config.sha256, config.precision)
     queries = np.array([embedder.encode_query(q) for q in questions(200, seed=5)])
     exact = np.argsort(-(queries @ vectors.T), axis=1)[:, :10]
     ids = np.array([p.id for p in passages])
-    index = Vectors(written / VECTORS)
     recall = np.mean([len({i for i, _ in index.search(q, 10)} & set(ids[row])) / 10 for q, row in zip(queries, exact)])
-    kind = f"IVF, {faiss.extract_index_ivf(index.index).nlist} lists, nprobe {index.ivf.nprobe}" if index.ivf else "exact"
+    if dsn:
+        kind = f"HNSW, ef_search {EF_SEARCH}" if index.approximate else "exact"
+    else:
+        kind = (
+            f"IVF, {faiss.extract_index_ivf(index.index).nlist} lists, nprobe {index.ivf.nprobe}" if index.ivf else "exact"
+        )
     print(f"  vector index: {kind}; recall@10 against exact search {recall:.3f}", flush=True)
     path = folder / "config.toml"
-    path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n', encoding="utf-8")
+    backend = f'[index]\nbackend = "postgres"\n[postgres]\ndsn = "{dsn}"\n' if dsn else ""
+    path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n{backend}', encoding="utf-8")
     budgeted = Searcher(load_config(path), embedder)
     whole = Searcher(replace(budgeted.config, keyword_budget=0), embedder)
     overlap = []
@@ -140,16 +156,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="passages per index (100000)")
     parser.add_argument("--questions", type=int, default=200, help="distinct questions per mode (200)")
     parser.add_argument("--exact-limit", type=int, help="override [search] exact_limit (IVF above it)")
+    parser.add_argument("--postgres", metavar="DSN", default="", help="build into a scratch database on this server")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--dsn", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build_only:  # the child process: build one size, so its peak memory is its own
-        build(args.sizes[0], args.folder, args.exact_limit)
+        build(args.sizes[0], args.folder, args.exact_limit, args.dsn)
         return 0
     for size in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            scratch_database(args.postgres) if args.postgres else nullcontext() as dsn,
+        ):
             command = [PYTHON, "-m", "benchmarks.scale", "--build-only", "--sizes", str(size), "--folder", tmp]
             command += ["--exact-limit", str(args.exact_limit)] if args.exact_limit is not None else []
+            command += ["--dsn", dsn] if dsn else []
             subprocess.run(command, cwd=ROOT, check=True, timeout=3 * 3600)
             measure(Path(tmp) / "config.toml", args.questions)
     return 0

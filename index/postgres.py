@@ -9,6 +9,7 @@ import os
 import re
 import threading
 from collections import Counter, defaultdict
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from urllib.parse import urlsplit
@@ -92,31 +93,43 @@ def schema_of(version: str) -> str:
     return "build_" + re.sub(r"\W", "_", version).lower()  # as PostgreSQL folds unquoted names
 
 
-def postings(documents: list[Document], passages: list[Passage], context_weight: float) -> tuple[list, list, float]:
+def postings(documents: list[Document], passages: list[Passage], context_weight: float) -> tuple[Iterator, list, float]:
     """BM25 as FTS5 computes it, for every term of every passage: (term, passage id, score, places in the text,
-    places in title + heading) rows, each passage's length, and the average length. Title and heading count
-    `context_weight` a token, like FTS5's column weight.
+    places in title + heading) rows, made as they are read (two passes, so a big build need not hold them all),
+    each passage's length, and the average length. Title and heading count `context_weight` a token, like FTS5's
+    column weight.
 
     The corpus's compound words ("children's", "well-being") are searched as phrases of their tokens; each also
     gets rows of its own, under its tokens joined by spaces, counting every place those tokens stand in a row."""
     titles = {d.id: d.title for d in documents}
-    texts = [(terms.tokens(p.text), terms.tokens(f"{titles[p.document_id]}\n{p.section}")) for p in passages]
     compounds = compound_words(f"{p.text}\n{titles[p.document_id]}\n{p.section}" for p in passages)
-    places, lengths = [], []
-    for words, heading in texts:
-        places.append((where(words, compounds), where(heading, compounds)))
-        lengths.append(len(words) + len(heading))
+
+    def places(p: Passage) -> tuple[dict, dict, int]:
+        words, heading = terms.tokens(p.text), terms.tokens(f"{titles[p.document_id]}\n{p.section}")
+        return where(words, compounds), where(heading, compounds), len(words) + len(heading)
+
+    holding, lengths = Counter(), []
+    for p in passages:
+        body, context, length = places(p)
+        holding.update(body.keys() | context.keys())
+        lengths.append(length)
     average = sum(lengths) / max(len(lengths), 1)
-    holding = Counter(term for body, context in places for term in body.keys() | context.keys())
     idf = {term: terms.idf(len(passages), n) for term, n in holding.items()}
-    rows = []
-    for p, (body, context), length in zip(passages, places, lengths):
-        for term in sorted(body.keys() | context.keys()):
-            frequency = len(body.get(term, ())) + context_weight * len(context.get(term, ()))
-            weight = idf[term] * terms.saturation(frequency, length, average)
-            rows.append((term, p.id, weight, body.get(term, []), context.get(term, [])))
-    rows.sort(key=lambda row: row[0])  # a term's rows together on disk: a query reads a few pages, not thousands
-    return rows, lengths, average
+
+    def rows() -> Iterator[tuple]:
+        for p in passages:
+            body, context, length = places(p)
+            for term in body.keys() | context.keys():
+                frequency = len(body.get(term, ())) + context_weight * len(context.get(term, ()))
+                weight = idf[term] * terms.saturation(frequency, length, average)
+                yield term, p.id, weight, body.get(term, []), context.get(term, [])
+
+    return rows(), lengths, average
+
+
+def build_memory(passages: int) -> int:
+    """MB for building indexes: enough for an HNSW graph (about 2.5 KB a passage) to fit, from 1 GB to 4 GB."""
+    return min(4096, max(1024, passages * 3 // 1024))
 
 
 def compound_words(texts) -> dict[str, set[tuple[str, ...]]]:
@@ -377,7 +390,8 @@ class Postgres:
             register_vector(db)  # again: on a new database the extension exists only now
             db.execute(f"CREATE SCHEMA {schema}")
             db.execute(f"SET LOCAL search_path = {schema}, public")
-            db.execute("SET LOCAL maintenance_work_mem = '1GB'")
+            db.execute(f"SET LOCAL maintenance_work_mem = '{build_memory(len(passages))}MB'")
+            db.execute("SET LOCAL work_mem = '256MB'")  # for sorting the postings
             db.execute(TABLES.format(dimensions=vectors.shape[1]))
             with db.cursor() as cursor:
                 copy(cursor, "documents", DOCUMENT_ROW,
@@ -388,13 +402,18 @@ class Postgres:
                     for p, n in zip(passages, lengths)))  # fmt: skip
                 copy(cursor, "passage_roles", "passage_id, role", ((p.id, r) for p in passages for r in p.roles))
                 copy(cursor, "vocabulary", "word, count", vocabulary(passages).items())
-                copy(cursor, "postings", "term, passage_id, weight, body, context", rows)
+                db.execute("CREATE TEMPORARY TABLE loaded (LIKE postings) ON COMMIT DROP")
+                copy(cursor, "loaded", "term, passage_id, weight, body, context", rows, freeze=False)
+                # a term's rows together on disk: a query reads a few pages, not thousands
+                db.execute("INSERT INTO postings SELECT * FROM loaded ORDER BY term, passage_id")
                 copy(cursor, "stats", "passages, average_length", [(len(passages), average)])
                 copy(cursor, "vectors", "id, embedding", ((p.id, v) for p, v in zip(passages, vectors)))
             db.execute(INDEXES)
             if len(passages) > exact_limit:
                 db.execute(HNSW)
             db.execute("INSERT INTO search.builds (version, manifest) VALUES (%s, %s)", (version, manifest.to_json()))
+        with connect(self.dsn, autocommit=True) as db:  # the postings' visibility map, for index-only scans
+            db.execute(f"VACUUM (ANALYZE) {schema}.postings")
         self.switch(version, drop_others=True)
         return version
 
@@ -437,8 +456,8 @@ def scratch_database(dsn: str):
             db.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def copy(cursor: psycopg.Cursor, table: str, columns: str, rows) -> None:
+def copy(cursor: psycopg.Cursor, table: str, columns: str, rows, freeze: bool = True) -> None:
     """Load rows into a table made in this transaction; frozen, so that index-only scans need not visit it."""
-    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN WITH (FREEZE)") as target:
+    with cursor.copy(f"COPY {table} ({columns}) FROM STDIN" + (" WITH (FREEZE)" if freeze else "")) as target:
         for row in rows:
             target.write_row(row)

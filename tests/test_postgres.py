@@ -110,10 +110,10 @@ def test_a_failed_write_leaves_the_published_build_and_no_trace(pg_small, fake_e
     first = build_index(config, fake_embedder)
     (corpus / "leaving.txt").write_text("Care leavers need a home.", encoding="utf-8")
 
-    def fail(cursor, table, columns, rows):
+    def fail(cursor, table, columns, rows, **options):
         if table == "vectors":
             raise OSError(28, "No space left on device")
-        return copy(cursor, table, columns, rows)
+        return copy(cursor, table, columns, rows, **options)
 
     from index import postgres
 

@@ -67,8 +67,8 @@ CREATE INDEX ON passages (document_id, start);
 CREATE INDEX ON postings (term) INCLUDE (passage_id, weight);
 ANALYZE;
 """
-# Above [search] exact_limit. Denser than pgvector's defaults (m 16, ef_construction 64), which found 0.775 of the
-# exact top 10 at 100,000 passages (benchmarks.scale): these find 0.958 with EF_SEARCH 600, IVF's 0.961.
+# Above [search] exact_limit. Denser than pgvector's defaults (m 16, ef_construction 64), which found 0.770 of the
+# exact top 10 at 100,000 passages with ef_search 200 (benchmarks.scale): these find 0.948 with EF_SEARCH 600.
 HNSW = "CREATE INDEX vectors_hnsw ON vectors USING hnsw (embedding vector_ip_ops) WITH (m = 32, ef_construction = 200)"
 POINT = "INSERT INTO search.current (version) VALUES (%s) ON CONFLICT (one) DO UPDATE SET version = excluded.version"
 EF_SEARCH = 600  # HNSW candidates a query keeps; scans go on in order (iterative scan) when more are asked for
@@ -88,6 +88,9 @@ TOP = """SELECT s.passage_id, s.score FROM (
 FILTER_JOIN = "JOIN passages p ON p.id = s.passage_id JOIN documents d ON d.id = p.document_id WHERE {where}"
 
 
+TOKENIZED = 1000  # passages tokenized together
+
+
 def schema_of(version: str) -> str:
     """The schema holding a build: its version in letters, digits and underscores."""
     return "build_" + re.sub(r"\W", "_", version).lower()  # as PostgreSQL folds unquoted names
@@ -104,21 +107,24 @@ def postings(documents: list[Document], passages: list[Passage], context_weight:
     titles = {d.id: d.title for d in documents}
     compounds = compound_words(f"{p.text}\n{titles[p.document_id]}\n{p.section}" for p in passages)
 
-    def places(p: Passage) -> tuple[dict, dict, int]:
-        words, heading = terms.tokens(p.text), terms.tokens(f"{titles[p.document_id]}\n{p.section}")
-        return where(words, compounds), where(heading, compounds), len(words) + len(heading)
+    def places() -> Iterator[tuple[Passage, dict, dict, int]]:
+        """Each passage with its terms' places in the text and in title + heading, and its length."""
+        for start in range(0, len(passages), TOKENIZED):
+            some = passages[start : start + TOKENIZED]
+            texts = terms.tokens_of([p.text for p in some])
+            headings = terms.tokens_of([f"{titles[p.document_id]}\n{p.section}" for p in some])
+            for p, words, heading in zip(some, texts, headings):
+                yield p, where(words, compounds), where(heading, compounds), len(words) + len(heading)
 
     holding, lengths = Counter(), []
-    for p in passages:
-        body, context, length = places(p)
+    for _, body, context, length in places():
         holding.update(body.keys() | context.keys())
         lengths.append(length)
     average = sum(lengths) / max(len(lengths), 1)
     idf = {term: terms.idf(len(passages), n) for term, n in holding.items()}
 
     def rows() -> Iterator[tuple]:
-        for p in passages:
-            body, context, length = places(p)
+        for p, body, context, length in places():
             for term in body.keys() | context.keys():
                 frequency = len(body.get(term, ())) + context_weight * len(context.get(term, ()))
                 weight = idf[term] * terms.saturation(frequency, length, average)
@@ -132,24 +138,22 @@ def build_memory(passages: int) -> int:
     return min(4096, max(1024, passages * 3 // 1024))
 
 
-def compound_words(texts) -> dict[str, set[tuple[str, ...]]]:
-    """The token sequences of the words in `texts` that are more than one token, by first token."""
+def compound_words(texts) -> dict[tuple[str, str], set[tuple[str, ...]]]:
+    """The token sequences of the words in `texts` that are more than one token, by their first two tokens."""
+    words = sorted({word for text in texts for word in WORD.findall(text) if not word.isalnum()})
     found = defaultdict(set)
-    for text in texts:
-        for word in WORD.findall(text):
-            if not word.isalnum():
-                sequence = tuple(terms.tokens(word))
-                if len(sequence) > 1:
-                    found[sequence[0]].add(sequence)
+    for sequence in map(tuple, terms.tokens_of(words)):
+        if len(sequence) > 1:
+            found[sequence[:2]].add(sequence)
     return found
 
 
-def where(words: list[str], compounds: dict[str, set[tuple[str, ...]]]) -> dict[str, list[int]]:
+def where(words: list[str], compounds: dict[tuple[str, str], set[tuple[str, ...]]]) -> dict[str, list[int]]:
     """Each term's places in `words`, and each compound's (joined by spaces) wherever its tokens stand in a row."""
     places = defaultdict(list)
     for at, term in enumerate(words):
         places[term].append(at)
-        for sequence in compounds.get(term, ()):
+        for sequence in compounds.get((term, words[at + 1]), ()) if at + 1 < len(words) else ():
             if tuple(words[at : at + len(sequence)]) == sequence:
                 places[" ".join(sequence)].append(at)
     return places

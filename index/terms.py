@@ -1,29 +1,36 @@
-"""Words as SQLite FTS5 indexes them (tokenizer 'porter unicode61 remove_diacritics 2'), and BM25 as FTS5 scores
-them: the PostgreSQL backend ranks keyword matches the same way as the embedded one."""
+"""Words as SQLite FTS5 indexes them, tokenized by FTS5 itself (an in-memory table with the tokenizer of
+index/schema.sql), and BM25 as FTS5 scores them: the PostgreSQL backend ranks keyword matches the same way as the
+embedded one."""
 
 from __future__ import annotations
 
 import math
-import re
+import sqlite3
 import threading
-import unicodedata
 
-import Stemmer
-
-TOKEN = re.compile(r"[^\W_]+")  # unicode61: runs of letters and numbers
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in index/schema.sql
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
-LOCAL = threading.local()  # a Stemmer object is not safe to share between threads
+LOCAL = threading.local()  # an SQLite connection belongs to the thread that made it
 
 
 def tokens(text: str) -> list[str]:
-    """Case-folded, diacritic-free, Porter-stemmed tokens, in order (FTS5 leaves tokens under 3 or over 64
-    characters unstemmed)."""
-    if not hasattr(LOCAL, "stemmer"):
-        LOCAL.stemmer = Stemmer.Stemmer("porter")
-    folded = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
-    words = TOKEN.findall(folded)
-    stems = LOCAL.stemmer.stemWords(words)
-    return [stem if 3 <= len(word) <= 64 else word for word, stem in zip(words, stems)]
+    """FTS5's tokens of `text`, in order."""
+    return tokens_of([text])[0]
+
+
+def tokens_of(texts: list[str]) -> list[list[str]]:
+    """FTS5's tokens of each text, in order (many at once is about twice as fast as one by one)."""
+    if not hasattr(LOCAL, "db"):
+        LOCAL.db = sqlite3.connect(":memory:")
+        LOCAL.db.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize = '{TOKENIZER}')")
+        LOCAL.db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance')")
+    db = LOCAL.db
+    db.execute("DELETE FROM t")
+    db.executemany("INSERT INTO t (rowid, x) VALUES (?, ?)", enumerate(texts))
+    found = [[] for _ in texts]
+    for row, term in db.execute("SELECT doc, term FROM v ORDER BY doc, offset"):
+        found[row].append(term)
+    return found
 
 
 def idf(rows: int, holding: int) -> float:

@@ -197,8 +197,7 @@ class PgStore(Store):
     def match(self, match: Match, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(passage id, BM25 score) of the passages holding what `match` asks, best first, ties by id; only passages
         the filters allow. Scores are FTS5's: a word or phrase in several units counts once for each."""
-        every = [t for t in map(terms.tokens, match.every) if t]
-        any_of = [t for t in map(terms.tokens, match.any_of) if t]
+        every, any_of = ([t for t in terms.tokens_of(list(units)) if t] for units in (match.every, match.any_of))
         if not every and not any_of:
             return []
         units, params = [], []

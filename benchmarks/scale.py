@@ -29,15 +29,17 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from benchmarks.common import PYTHON, ROOT, rss_mb, start_server
+from benchmarks.common import PYTHON, ROOT, percentile, rss_mb, start_server
 from benchmarks.latency import one_client, questions
 from index.build import Build
 from index.config import load_config
 from index.embedding import load_embedder
 from index.manifest import Manifest
 from index.postgres import EF_SEARCH, Postgres, scratch_database
-from index.publish import VECTORS, write_build
-from index.search import Searcher
+from index.publish import DATABASE, VECTORS, write_build
+from index.query import keyword_match, parse_query
+from index.search import Searcher, informative
+from index.store import Store
 from index.vectors import Vectors
 from ingest.plan import signature
 
@@ -75,7 +77,7 @@ def replicate(published: Build, size: int):
     return documents, passages, np.concatenate(blocks).astype(np.float32)
 
 
-def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "") -> Path:
+def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "", budget: int | None = None) -> Path:
     """Write the replicated index and its config; print build time, peak memory, size on disk, and the vector
     index's recall@10 against exact search for the benchmark's questions."""
     config = load_config()
@@ -121,16 +123,42 @@ def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "") -> Pa
     print(f"  vector index: {kind}; recall@10 against exact search {recall:.3f}", flush=True)
     path = folder / "config.toml"
     backend = f'[index]\nbackend = "postgres"\n[postgres]\ndsn = "{dsn}"\n' if dsn else ""
-    path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n{backend}', encoding="utf-8")
+    search = f"[search]\nkeyword_budget = {budget}\n" if budget is not None else ""
+    path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n{backend}{search}', encoding="utf-8")
     budgeted = Searcher(load_config(path), embedder)
     whole = Searcher(replace(budgeted.config, keyword_budget=0), embedder)
+    limit = budgeted.config.keyword_budget
     overlap = []
     for question in questions(100, seed=6):
         ours, full = ({h.passage.id for h in s.search(question, 10, "keyword", fold=False).hits} for s in (budgeted, whole))
         overlap.append(len(ours & full) / max(len(full), 1))
-    print(f"  keyword top 10 with [search] keyword_budget {config.keyword_budget:,} against every word OR-ed: "
+    print(f"  keyword top 10 with [search] keyword_budget {limit:,} against every word OR-ed: "
           f"{np.mean(overlap):.3f} agreement (100 questions)", flush=True)  # fmt: skip
+    if not dsn:
+        compare_keyword(whole.current())
     return path
+
+
+def compare_keyword(build: Build) -> None:
+    """Print, side by side, in-process keyword matching (every informative word OR-ed, top 1,000) summed from the
+    postings and scored by FTS5 row by row, on the same build and questions, and how often their top 10 agree."""
+    asked = [keyword_match(informative(parse_query(q, 500), build)) for q in questions(100, seed=7)]
+    fts = Store(build.folder / DATABASE)
+    fts.has_postings = False
+    found, times = {}, {}
+    for name, store in (("postings", build.store), ("FTS5", fts)):
+        store.match(asked[0], 1000)  # opened and warm
+        times[name], found[name] = [], []
+        for match in asked:
+            started = time.perf_counter()
+            found[name].append([i for i, _ in store.match(match, 1000)[:10]])
+            times[name].append((time.perf_counter() - started) * 1000)
+    same = np.mean([a == b for a, b in zip(found["postings"], found["FTS5"])])
+    p50, p99 = ({n: percentile(t, share) for n, t in times.items()} for share in (0.5, 0.99))
+    print(f"  keyword matching in process, 100 questions: postings p50 {p50['postings']:.1f} ms p99 "
+          f"{p99['postings']:.1f} ms; FTS5 p50 {p50['FTS5']:.1f} ms p99 {p99['FTS5']:.1f} ms; ratio p50 "
+          f"{p50['postings'] / p50['FTS5']:.3f}, p99 {p99['postings'] / p99['FTS5']:.3f}; same top 10 {same:.2f}",
+          flush=True)  # fmt: skip
 
 
 def measure(config: Path, count: int) -> None:
@@ -156,13 +184,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000], help="passages per index (100000)")
     parser.add_argument("--questions", type=int, default=200, help="distinct questions per mode (200)")
     parser.add_argument("--exact-limit", type=int, help="override [search] exact_limit (IVF above it)")
+    parser.add_argument("--keyword-budget", type=int, help="override [search] keyword_budget (0: every word)")
     parser.add_argument("--postgres", metavar="DSN", default="", help="build into a scratch database on this server")
     parser.add_argument("--build-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--dsn", default="", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.build_only:  # the child process: build one size, so its peak memory is its own
-        build(args.sizes[0], args.folder, args.exact_limit, args.dsn)
+        build(args.sizes[0], args.folder, args.exact_limit, args.dsn, args.keyword_budget)
         return 0
     for size in args.sizes:
         with (
@@ -172,6 +201,7 @@ def main(argv: list[str] | None = None) -> int:
             command = [PYTHON, "-m", "benchmarks.scale", "--build-only", "--sizes", str(size), "--folder", tmp]
             command += ["--exact-limit", str(args.exact_limit)] if args.exact_limit is not None else []
             command += ["--dsn", dsn] if dsn else []
+            command += ["--keyword-budget", str(args.keyword_budget)] if args.keyword_budget is not None else []
             subprocess.run(command, cwd=ROOT, check=True, timeout=3 * 3600)
             measure(Path(tmp) / "config.toml", args.questions)
     return 0

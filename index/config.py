@@ -17,7 +17,7 @@ SETTINGS: dict[tuple[str, str], tuple[object, str]] = {
     for section, table in tomllib.loads(DECLARED.read_text(encoding="utf-8")).items()
     for key, entry in table.items()
 }
-NON_NEGATIVE = {"overlap_tokens"}  # every other number must be above zero
+NON_NEGATIVE = {"overlap_tokens", "keyword_budget"}  # every other number must be above zero
 
 
 @dataclass(frozen=True)

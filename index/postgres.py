@@ -25,7 +25,7 @@ from index.filters import Filters
 from index.manifest import Manifest
 from index.models import Document, Passage
 from index.publish import IndexNotFound, IngestLocked, new_version
-from index.query import WORD, Match
+from index.query import Match
 from index.store import CONTEXT_WEIGHT, DOCUMENT_ROW, PASSAGE_COLUMNS, Store, document_row, row_to_passage, vocabulary
 
 CONTROL = """
@@ -140,11 +140,9 @@ def build_memory(passages: int) -> int:
 
 def compound_words(texts) -> dict[tuple[str, str], set[tuple[str, ...]]]:
     """The token sequences of the words in `texts` that are more than one token, by their first two tokens."""
-    words = sorted({word for text in texts for word in WORD.findall(text) if not word.isalnum()})
     found = defaultdict(set)
-    for sequence in map(tuple, terms.tokens_of(words)):
-        if len(sequence) > 1:
-            found[sequence[:2]].add(sequence)
+    for sequence in map(tuple, terms.tokens_of(terms.compounds(texts))):
+        found[sequence[:2]].add(sequence)
     return found
 
 

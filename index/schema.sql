@@ -58,3 +58,11 @@ CREATE TABLE vocabulary (
 CREATE VIRTUAL TABLE passages_fts USING fts5(
     text, context, tokenize = 'porter unicode61 remove_diacritics 2'
 );
+
+-- Each FTS5 token (and each compound word, as its tokens joined by spaces): the passages holding it and the BM25
+-- score it gives each, as FTS5 computes it (index/postings.py); int32 ids and float32 scores, in id order.
+CREATE TABLE postings (
+    term    TEXT PRIMARY KEY,
+    ids     BLOB NOT NULL,
+    weights BLOB NOT NULL
+) WITHOUT ROWID;

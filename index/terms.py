@@ -7,6 +7,9 @@ from __future__ import annotations
 import math
 import sqlite3
 import threading
+from collections.abc import Iterable
+
+from index.query import WORD
 
 TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in index/schema.sql
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
@@ -42,3 +45,9 @@ def idf(rows: int, holding: int) -> float:
 def saturation(frequency: float, length: int, average: float) -> float:
     """BM25's term-frequency part for a passage of `length` tokens."""
     return frequency * (K1 + 1) / (frequency + K1 * (1 - B + B * length / average))
+
+
+def compounds(texts: Iterable[str]) -> list[str]:
+    """The words of `texts` that FTS5 splits into more than one token ("children's", "well-being"), sorted."""
+    words = sorted({word for text in texts for word in WORD.findall(text) if not word.isalnum()})
+    return [word for word, tokens in zip(words, tokens_of(words)) if len(tokens) > 1]

@@ -26,10 +26,9 @@ SHARED = (
 )
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory, fake_embedder):
-    """The fixture corpus, the survey write-up, and two notes sharing one paragraph, indexed with the test double."""
-    folder = tmp_path_factory.mktemp("filters")
+def build_filters_corpus(folder, fake_embedder):
+    """The fixture corpus, the survey write-up, and two notes sharing one paragraph, indexed with the test double;
+    returns the config."""
     corpus = make_corpus(folder)
     for suffix in (".txt", ".toml"):
         (corpus / f"survey{suffix}").write_bytes((ROOT / f"{SURVEY}{suffix}").read_bytes())
@@ -37,6 +36,12 @@ def built(tmp_path_factory, fake_embedder):
     (corpus / "note-b.txt").write_text(f"Gloucestershire notes.\n\n{SHARED} Ends.")
     config = fake_config(folder, corpus)
     assert not build_index(config, fake_embedder).failed
+    return config
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, fake_embedder):
+    config = build_filters_corpus(tmp_path_factory.mktemp("filters"), fake_embedder)
     return config, Searcher(config, fake_embedder)
 
 

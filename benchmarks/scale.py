@@ -8,7 +8,8 @@ Copies keep their documents' metadata but not their full text (the document view
 goes through `write_build` (SQLite/FTS5, near-duplicate groups up to 200,000 passages, FAISS), then
 `python -m search_app` serves it and one client sends distinct development-style questions, after a warm-up,
 in each mode. Prints build time, the build's peak memory, index size on disk, the vector index's recall@10
-against exact search, server memory, and p50/p99 per mode. With --postgres DSN the same build goes into a scratch
+against exact search, server memory, and p50/p99 per mode; for the embedded backend also keyword matching in
+process summed from the postings against FTS5 scoring alone, side by side on the same build. With --postgres DSN the same build goes into a scratch
 database on that server (the PostgreSQL backend, HNSW above [search] exact_limit), dropped at the end."""
 
 from __future__ import annotations
@@ -127,13 +128,15 @@ def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "", budge
     path.write_text(f'[paths]\ncorpus = "{config.corpus}"\nindex = "{root}"\n{backend}{search}', encoding="utf-8")
     budgeted = Searcher(load_config(path), embedder)
     whole = Searcher(replace(budgeted.config, keyword_budget=0), embedder)
-    limit = budgeted.config.keyword_budget
-    overlap = []
-    for question in questions(100, seed=6):
-        ours, full = ({h.passage.id for h in s.search(question, 10, "keyword", fold=False).hits} for s in (budgeted, whole))
-        overlap.append(len(ours & full) / max(len(full), 1))
-    print(f"  keyword top 10 with [search] keyword_budget {limit:,} against every word OR-ed: "
-          f"{np.mean(overlap):.3f} agreement (100 questions)", flush=True)  # fmt: skip
+    if budgeted.config.keyword_budget:
+        overlap = []
+        for question in questions(100, seed=6):
+            ours, full = (
+                {h.passage.id for h in s.search(question, 10, "keyword", fold=False).hits} for s in (budgeted, whole)
+            )
+            overlap.append(len(ours & full) / max(len(full), 1))
+        print(f"  keyword top 10 with [search] keyword_budget {budgeted.config.keyword_budget:,} against every word "
+              f"OR-ed: {np.mean(overlap):.3f} agreement (100 questions)", flush=True)  # fmt: skip
     if not dsn:
         compare_keyword(whole.current())
     return path

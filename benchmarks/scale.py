@@ -9,8 +9,9 @@ goes through `write_build` (SQLite/FTS5, near-duplicate groups up to 200,000 pas
 `python -m search_app` serves it and one client sends distinct development-style questions, after a warm-up,
 in each mode. Prints build time, the build's peak memory, index size on disk, the vector index's recall@10
 against exact search, server memory, and p50/p99 per mode; for the embedded backend also keyword matching in
-process summed from the postings against FTS5 scoring alone, side by side on the same build. With --postgres DSN the same build goes into a scratch
-database on that server (the PostgreSQL backend, HNSW above [search] exact_limit), dropped at the end."""
+process summed from the postings against FTS5 scoring alone, side by side on the same build. With --postgres
+DSN the same build goes into a scratch database on that server (the PostgreSQL backend, HNSW above [search]
+exact_limit), dropped at the end."""
 
 from __future__ import annotations
 

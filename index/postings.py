@@ -36,6 +36,8 @@ def write_postings(db: sqlite3.Connection, context_weight: float, compounds: lis
     cursor, at = db.execute("SELECT doc, col != 'text', offset FROM temp.fts_instances"), 0
     while rows := cursor.fetchmany(CHUNK):
         found = np.array(rows, dtype=np.int64).reshape(-1, 3)
+        if found[:, 2].max() >= COLUMN_BIT:
+            raise ValueError(f"a passage column holds over {COLUMN_BIT:,} tokens; passages are far shorter than this")
         place[at : at + len(found)] = (found[:, 0] << PASSAGE_SHIFT) | (found[:, 1] * COLUMN_BIT) | found[:, 2]
         at += len(found)
     db.executescript("DROP TABLE temp.fts_terms; DROP TABLE temp.fts_instances;")
@@ -82,10 +84,7 @@ class Scorer:
         counts = np.where(places & COLUMN_BIT, self.context_weight, 1.0)
         first = np.flatnonzero(np.r_[True, passage[1:] != passage[:-1]])
         frequency, ids = np.add.reduceat(counts, first), passage[first]
-        idf = np.log((self.passages - len(ids) + 0.5) / (len(ids) + 0.5))
-        idf = idf if idf > 0 else 1e-6
-        k1, b = terms.K1, terms.B
-        scores = idf * ((frequency * (k1 + 1.0)) / (frequency + k1 * (1 - b + b * self.length[ids] / self.average)))
+        scores = terms.idf(self.passages, len(ids)) * terms.saturation(frequency, self.length[ids], self.average)
         return ids.astype(np.int32).tobytes(), scores.astype(np.float32).tobytes()
 
 

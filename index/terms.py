@@ -43,7 +43,7 @@ def idf(rows: int, holding: int) -> float:
 
 
 def saturation(frequency: float, length: int, average: float) -> float:
-    """BM25's term-frequency part for a passage of `length` tokens."""
+    """BM25's term-frequency part for a passage of `length` tokens (numbers, or numpy arrays of them)."""
     return frequency * (K1 + 1) / (frequency + K1 * (1 - B + B * length / average))
 
 

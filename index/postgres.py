@@ -141,7 +141,7 @@ def build_memory(passages: int) -> int:
 def compound_words(texts) -> dict[tuple[str, str], set[tuple[str, ...]]]:
     """The token sequences of the words in `texts` that are more than one token, by their first two tokens."""
     found = defaultdict(set)
-    for sequence in map(tuple, terms.tokens_of(terms.compounds(texts))):
+    for sequence in terms.compounds(texts):
         found[sequence[:2]].add(sequence)
     return found
 

@@ -24,10 +24,10 @@ CHUNK = 1 << 20  # token instances read at a time
 PASSAGE_SHIFT, COLUMN_BIT = 21, 1 << 20  # a token's place as one number: passage, column (heading 1), offset
 
 
-def write_postings(db: sqlite3.Connection, context_weight: float, compounds: list[str]) -> None:
+def write_postings(db: sqlite3.Connection, context_weight: float, compounds: list[tuple[str, ...]]) -> None:
     """Fill the postings table from the FTS5 index `passages_fts` of `db` (text, then title and heading weighted
-    `context_weight`), with a row for every token and for every compound word in `compounds`: the passages
-    holding its tokens in a row, in one column, as an FTS5 phrase matches."""
+    `context_weight`), with a row for every token and for every compound word in `compounds` (token sequences,
+    terms.compounds): the passages holding its tokens in a row, in one column, as an FTS5 phrase matches."""
     db.executescript(VOCABULARY)
     vocabulary = db.execute("SELECT term, cnt FROM temp.fts_terms").fetchall()
     instances = sum(count for _, count in vocabulary)
@@ -49,14 +49,12 @@ def write_postings(db: sqlite3.Connection, context_weight: float, compounds: lis
     bounds = np.r_[0, np.cumsum([count for _, count in vocabulary])]
     slices = {name: place[bounds[n] : bounds[n + 1]] for n, (name, _) in enumerate(vocabulary)}
     db.executemany(INSERT, ((name, *score(held)) for name, held in slices.items()))
-    phrases = {" ".join(tokens) for tokens in terms.tokens_of(compounds) if len(tokens) > 1}
-    for phrase in sorted(phrases):
-        tokens = phrase.split(" ")
+    for tokens in compounds:
         starts = slices.get(tokens[0], place[:0])
         for n, token in enumerate(tokens[1:], start=1):  # keep the starts whose next tokens follow in a row
             starts = followed(starts, slices.get(token, place[:0]), n)
         if len(starts):
-            db.execute(INSERT, (phrase, *score(starts)))
+            db.execute(INSERT, (" ".join(tokens), *score(starts)))
 
 
 def followed(starts: np.ndarray, following: np.ndarray, step: int) -> np.ndarray:

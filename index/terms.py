@@ -16,11 +16,6 @@ K1, B = 1.2, 0.75  # FTS5's bm25() constants
 LOCAL = threading.local()  # an SQLite connection belongs to the thread that made it
 
 
-def tokens(text: str) -> list[str]:
-    """FTS5's tokens of `text`, in order."""
-    return tokens_of([text])[0]
-
-
 def tokens_of(texts: list[str]) -> list[list[str]]:
     """FTS5's tokens of each text, in order (many at once is about twice as fast as one by one)."""
     if not hasattr(LOCAL, "db"):
@@ -47,7 +42,8 @@ def saturation(frequency: float, length: int, average: float) -> float:
     return frequency * (K1 + 1) / (frequency + K1 * (1 - B + B * length / average))
 
 
-def compounds(texts: Iterable[str]) -> list[str]:
-    """The words of `texts` that FTS5 splits into more than one token ("children's", "well-being"), sorted."""
+def compounds(texts: Iterable[str]) -> list[tuple[str, ...]]:
+    """The token sequences of the words of `texts` that FTS5 splits into more than one token ("children's" is
+    ("children", "s"), "well-being" ("well", "be")), each once, sorted."""
     words = sorted({word for text in texts for word in WORD.findall(text) if not word.isalnum()})
-    return [word for word, tokens in zip(words, tokens_of(words)) if len(tokens) > 1]
+    return sorted({tuple(tokens) for tokens in tokens_of(words) if len(tokens) > 1})

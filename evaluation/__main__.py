@@ -17,7 +17,7 @@ from index.search import MODES, Searcher
 
 HERE = Path(__file__).resolve().parent
 README = HERE.parent / "README.md"
-DEFAULT_SETS = [HERE / "dev.jsonl", HERE / "dev-pdf.jsonl"]
+DEFAULT_SETS = [HERE / "dev.jsonl", HERE / "dev-pdf.jsonl", HERE / "dev-named.jsonl"]
 TOLERANCE = 0.03
 
 

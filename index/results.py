@@ -39,6 +39,7 @@ class Results:
     offset: int = 0
     k: int = 10
     filters: Filters = Filters()
+    named: tuple[str, ...] = ()  # councils the query names, whose Ofsted reports were ranked first
 
     @property
     def documents(self) -> int:

@@ -23,6 +23,7 @@ from index.results import Group, Ranked, Results, fold_duplicates, group_by_docu
 MODES = ("hybrid", "keyword", "semantic")
 MAX_RESULTS = 1000  # the ranked list a query can page through
 COMMON = 0.5  # keyword queries leave out words found in more than this share of all passages
+SHORT_NAME = re.compile(r",| and | upon |-on-")  # 'Southend' for Southend-on-Sea, 'Brighton' for Brighton and Hove
 
 
 class IndexGone(LookupError):
@@ -55,6 +56,31 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
     return replace(query, terms=tuple(kept)) if kept or query.phrases else query
 
 
+def named_councils(text: str, councils: set[str]) -> dict[str, str]:
+    """The councils `text` names, each with the name as written: a council's name, or the first part of a longer
+    one ('Southend' for Southend-on-Sea), as a whole word with its capital letters ('Reading' is the council,
+    'reading' is not)."""
+    named = {}
+    for council in sorted(councils):
+        for name in dict.fromkeys((council, SHORT_NAME.split(council)[0].strip())):
+            if len(name) >= 4 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
+                named[council] = name
+                break
+    return named
+
+
+def without_names(query: Query, names: list[str], max_chars: int) -> Query:
+    """The query with `names` taken out (they chose the documents; the rest says what to find in them), or the
+    query itself when nothing searchable would be left."""
+    text = query.text
+    for name in names:
+        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?:['’]s)?(?![\w-])", " ", text)
+    try:
+        return parse_query(text, max_chars)
+    except QueryError:
+        return query
+
+
 class Searcher:
     """Searches the published index; picks up a newly published index on the next call."""
 
@@ -64,6 +90,7 @@ class Searcher:
         self.lock = threading.Lock()
         self.loaded: Build | None = None
         self.words: dict[str, list[str]] = {}
+        self.council_names: dict[str, set[str]] = {}
         self.kept: dict[str, Build] = {}
         self.index = open_index(config)
         self.current()
@@ -114,13 +141,17 @@ class Searcher:
         fold: bool = True,
         version: str = "",
         everything: bool = False,
+        named: bool = True,
     ) -> Results:
         """One page of ranked passages for `text` (or of documents, with `group`); raises QueryError for input that
-        cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable."""
+        cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable.
+
+        With `named`, the Ofsted reports about a council the query names come first (see named_councils)."""
         k = MAX_RESULTS if everything else self.check(mode, k, offset)
         query = parse_query(text, self.config.max_query_chars)
         index = self.build(version)
-        ranked, keyword_found, closest = self.rank(index, query, mode, filters)
+        councils = named_councils(query.text, self.councils(index)) if named else {}
+        ranked, keyword_found, closest, councils = self.rank_named(index, query, mode, filters, councils)
         kept, also = fold_duplicates(ranked, index.store.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
         ids = [i for i, _, _ in kept]
         ranks = {i: rank for rank, i in enumerate(ids, start=1)}
@@ -135,7 +166,7 @@ class Searcher:
             query, mode, hits, index.version, total=len(ids), facets=index.store.facets(ids), groups=groups,
             meaning_only=mode != "semantic" and not keyword_found and bool(ids),
             weak=bool(ids) and closest < self.config.low_confidence and not self.holds_every_word(index, query, filters),
-            suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group,
+            suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group, named=councils,
         )  # fmt: skip
 
     def check(self, mode: str, k: int | None, offset: int) -> int:
@@ -167,6 +198,23 @@ class Searcher:
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
         return (fused + keyword_tail(fused, keyword, lists, weight, candidates))[:MAX_RESULTS], bool(keyword), closest
+
+    def rank_named(
+        self, index: Build, query: Query, mode: str, filters: Filters, councils: dict[str, str]
+    ) -> tuple[list[Ranked], bool, float, tuple[str, ...]]:
+        """As rank(), and the councils whose Ofsted reports were ranked first: when the query names councils (and
+        the filters allow their reports), those reports' passages come first, ranked for the rest of the query
+        (the names chose the documents), then every other passage."""
+        narrowed = tuple(c for c in councils if c in (filters.local_authority or councils))
+        if narrowed:
+            rest = without_names(query, [councils[c] for c in narrowed], self.config.max_query_chars)
+            first, found, closest = self.rank(index, rest, mode, replace(filters, local_authority=narrowed))
+            if first:
+                others, found_others, closest_others = self.rank(index, rest, mode, filters)
+                seen = {i for i, _, _ in first}
+                ranked = first + [row for row in others if row[0] not in seen]
+                return ranked[:MAX_RESULTS], found or found_others, max(closest, closest_others), narrowed
+        return *self.rank(index, query, mode, filters), ()
 
     def holds_every_word(self, index: Build, query: Query, filters: Filters) -> bool:
         """Whether one passage holds every informative word (and phrase) of the query."""
@@ -208,6 +256,13 @@ class Searcher:
             if match:
                 text = re.sub(rf"\b{re.escape(word)}\b", match[0], text)
         return text if text != query.text else ""
+
+    def councils(self, index: Build) -> set[str]:
+        """The councils the build's Ofsted reports are about (found once per build)."""
+        if index.version not in self.council_names:
+            names = {d.local_authority for d in index.store.documents.values() if d.local_authority}
+            self.council_names = {index.version: names}
+        return self.council_names[index.version]
 
     def vocabulary(self, index: Build) -> list[str]:
         """The corpus's words, most used first (loaded once per build)."""

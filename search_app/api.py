@@ -126,6 +126,7 @@ def results_json(results: Results, args: MultiDict) -> dict:
         "notice": notice(results),
         "low_confidence": results.weak,
         "suggestion": results.suggestion,
+        "named_councils": list(results.named),
         "next": page_link(results, args, results.offset + results.k),
         "previous": page_link(results, args, max(0, results.offset - results.k)),
         "facets": results.facets,
@@ -144,10 +145,10 @@ def run_search(args: MultiDict, everything: bool = False) -> Results:
     the whole result set (up to 1,000 passages, not grouped) for an export."""
     params = read_params(args, searcher().catalogue())
     if everything:
-        return searcher().search(params.q, None, params.mode, 0, params.filters, False, params.fold, params.index, True)
-    return searcher().search(
-        params.q, params.k, params.mode, params.offset, params.filters, params.group, params.fold, params.index
-    )
+        return searcher().search(params.q, None, params.mode, 0, params.filters, False, params.fold, params.index, True,
+                                 named=params.named)  # fmt: skip
+    return searcher().search(params.q, params.k, params.mode, params.offset, params.filters, params.group, params.fold,
+                             params.index, named=params.named)  # fmt: skip
 
 
 @bp.get("/api/search")

@@ -40,7 +40,7 @@ def url_with(**changes) -> str:
     for name, value in changes.items():
         args.pop(name, None)
         if value is not None:
-            args[name] = [str(value)]
+            args[name] = [str(v) for v in value] if isinstance(value, (list, tuple)) else [str(value)]
     return url_for(request.endpoint, **args)
 
 
@@ -63,6 +63,14 @@ def facet_panel(results, filters) -> list[dict]:
             shown = [(v, n, v in chosen, titles.get(v, v) if name == "document" else v) for v, n in values]
             panel.append({"name": name, "label": label, "values": shown})
     return panel
+
+
+def named_links(results) -> dict | None:
+    """For a query that names councils: their names, and links to keep only their reports or rank all together."""
+    if not results.named:
+        return None
+    return {"councils": " and ".join(results.named), "off": url_with(named="off", offset=None),
+            "only": url_with(local_authority=results.named, offset=None)}  # fmt: skip
 
 
 def view(hit, query) -> dict:
@@ -97,6 +105,7 @@ def index():
                     (name.upper() if name != "jsonl" else "JSON Lines", export_url(name)) for name in exports.FORMATS
                 ],  # fmt: skip
                 suggestion=results.suggestion and url_with(q=results.suggestion, offset=None),
+                named=named_links(results),
                 previous=url_with(offset=max(0, results.offset - results.k)) if results.offset else None,
                 next=url_with(offset=results.offset + results.k)
                 if results.offset + results.k < (results.documents if results.grouped else results.total)

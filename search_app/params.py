@@ -50,6 +50,11 @@ PARAMETERS = {
     "date_to": Param({"type": "string", "pattern": DATE_PATTERN}, "Latest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
     "group": Param({"type": "string", "enum": ["document"]}, "One entry per document, with up to 3 passages."),
     "fold": Param({"type": "string", "enum": ["on", "off"], "default": "on"}, "Show near-duplicate passages once."),
+    "named": Param(
+        {"type": "string", "enum": ["on", "off"], "default": "on"},
+        "on: when the query names a council with its capital letters ('Salford', 'Southend'), that council's Ofsted "
+        "reports come first, ranked for the rest of the query; off: every document ranked together.",
+    ),
     "index": Param({"type": "string"}, "Search this kept index version (the current or the previous one)."),
     "format": Param(
         {"type": "string", "enum": list(FORMATS), "default": "json"},
@@ -73,6 +78,7 @@ class SearchParams:
     group: bool
     fold: bool
     index: str = ""
+    named: bool = True
     format: str = "json"
 
 
@@ -119,9 +125,10 @@ def read_params(
     dates = {name: read_date(name, get(name).strip()) for name in ("date_from", "date_to") if get(name, "").strip()}
     if len(dates) == 2 and date_span(dates["date_from"])[0] > date_span(dates["date_to"])[1]:
         raise QueryError("date_from is after date_to: swap them.")
-    fold = get("fold", "on").strip().lower()
-    if fold not in SWITCH:
-        raise QueryError(f"fold must be on or off, got {fold[:20]!r}.")
+    switches = {name: get(name, "on").strip().lower() for name in ("fold", "named")}
+    for name, value in switches.items():
+        if value not in SWITCH:
+            raise QueryError(f"{name} must be on or off, got {value[:20]!r}.")
     return SearchParams(
         q=get("q", ""),
         k=number("k", get("k")) if get("k", "").strip() else None,
@@ -129,7 +136,8 @@ def read_params(
         mode=choice("mode", get("mode") or "hybrid", catalogue),
         filters=Filters(**filters, **dates),
         group=choice("group", get("group", ""), catalogue) == "document",
-        fold=SWITCH[fold],
+        fold=SWITCH[switches["fold"]],
         index=get("index", "").strip(),
+        named=SWITCH[switches["named"]],
         format=choice("format", get("format") or "json", catalogue),
     )

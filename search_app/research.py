@@ -62,7 +62,8 @@ def context():
     budget = number("budget", budget) if budget.strip() else 1000
     if not 1 <= budget <= 100_000 or len(request.args.getlist("budget")) > 1:
         raise QueryError("budget must be one whole number of tokens between 1 and 100000.")
-    results = searcher().search(params.q, searcher().config.max_k, params.mode, 0, params.filters, False, True, params.index)
+    results = searcher().search(params.q, searcher().config.max_k, params.mode, 0, params.filters, False, True, params.index,
+                                named=params.named)  # fmt: skip
     text, passages = fit_context(results.hits, budget)
     return jsonify({"query": results.query.text, "index": results.version, "budget": budget, "tokens": count_tokens(text),
                     "text": text, "passages": passages})  # fmt: skip

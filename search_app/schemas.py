@@ -95,6 +95,9 @@ class SearchResponse(BaseModel):
         "holds all its words: the corpus may not cover the question."
     )
     suggestion: str
+    named_councils: list[str] = Field(
+        description="Councils the query names whose Ofsted reports were ranked first (named=on); empty when none."
+    )
     next: str | None = Field(description="URL of the next page, or null.")
     previous: str | None
     facets: dict[str, dict[str, int]]

@@ -84,7 +84,7 @@ def test_evaluation_over_http_matches_in_process(server, searcher):
 
 @pytest.mark.corpus
 def test_the_development_sets_through_the_batch_api_reproduce_in_process_evaluation(embedder):
-    """Both development sets, every mode, over HTTP (batches) against the full-corpus index, equal in process."""
+    """The development sets, every mode, over HTTP (batches) against the full-corpus index, equal in process."""
     from evaluation.corpus import http_search, local_search, score_set
     from evaluation.gold import load_queries
     from index.search import Searcher
@@ -93,7 +93,7 @@ def test_the_development_sets_through_the_batch_api_reproduce_in_process_evaluat
     process, base = start_server(config.source)
     try:
         searcher = Searcher(config, embedder)
-        for name in ("dev.jsonl", "dev-pdf.jsonl"):
+        for name in ("dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl"):
             queries = load_queries(ROOT / "evaluation" / name)
             for mode in ("hybrid", "keyword", "semantic"):
                 over_http, in_process = [], []

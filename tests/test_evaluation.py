@@ -45,8 +45,8 @@ def test_regression_check_uses_readme_numbers(monkeypatch, tmp_path):
     assert "success@5 0.760 is below the README's 0.800" in cli.check([("dev.jsonl", bad)])[0]
 
 
-def test_readme_pins_hybrid_numbers_for_both_sets():
-    assert set(cli.pinned_numbers(cli.README)) == {"dev.jsonl", "dev-pdf.jsonl"}
+def test_readme_pins_hybrid_numbers_for_every_set():
+    assert set(cli.pinned_numbers(cli.README)) == {"dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl"}
 
 
 def test_local_search_adapter_returns_verbatim_passages(fake_searcher):

@@ -10,7 +10,8 @@ import pytest
 from index.dedup import jaccard, near_duplicate_groups, shingles
 from index.filters import Filters, date_span
 from index.publish import DATABASE, current_build
-from index.search import Searcher
+from index.query import parse_query
+from index.search import Searcher, named_councils, without_names
 from ingest.build import build_index
 from ingest.metadata import authority_name, inspection_dates, normalise_role, section_judgement
 from search_app import create_app
@@ -348,3 +349,70 @@ def test_date_filters_follow_each_dates_precision():
     filters = Filters(date_from="2024-07-15")
     where, params = filters.where()
     assert "d.date_end >= ?" in where and params == ["2024-07-15"]  # a document dated 2024-07 still matches
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("how does Salford support care leavers", {"Salford": "Salford"}),
+        ("Salford's care leavers", {"Salford": "Salford"}),
+        ("reading ages of children in care", {}),  # the word, not the council
+        ("Reading care leavers", {"Reading": "Reading"}),
+        ("Southend children in care council", {"Southend-on-Sea": "Southend"}),
+        ("Southend-on-Sea inspection", {"Southend-on-Sea": "Southend-on-Sea"}),
+        ("Leicestershire family help", {"Leicestershire": "Leicestershire"}),  # not Leicester
+        ("Brighton and Hove or Salford", {"Brighton and Hove": "Brighton and Hove", "Salford": "Salford"}),
+        ("non-Salford councils", {}),
+    ],
+)  # fmt: skip
+def test_a_council_is_named_by_its_name_or_short_name_with_capitals(text, named):
+    councils = {"Salford", "Reading", "Southend-on-Sea", "Leicester", "Leicestershire", "Brighton and Hove"}
+    assert named_councils(text, councils) == named
+
+
+def test_the_names_are_taken_out_of_the_query_unless_nothing_would_be_left():
+    assert without_names(parse_query("Salford's care leavers", 500), ["Salford"], 500).terms == ("care", "leavers")
+    alone = parse_query("Salford", 500)
+    assert without_names(alone, ["Salford"], 500) == alone
+
+
+QUESTION = "Nottinghamshire homeless joint assessment"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "keyword", "semantic"])
+def test_a_named_councils_reports_come_first_and_the_switch_turns_it_off(built, mode):
+    searcher = built[1]
+    on = searcher.search(QUESTION, 100, mode, fold=False)
+    off = searcher.search(QUESTION, 100, mode, fold=False, named=False)
+    assert on.named == ("Nottinghamshire",) and off.named == ()
+    about = [hit.document.id == NOTTS for hit in on.hits]
+    assert about[0] and about == sorted(about, reverse=True)  # every passage of the report before any other
+    assert not all(hit.document.id == NOTTS for hit in off.hits[:3])  # the notes on joint assessments rank high too
+    rest = searcher.search("homeless joint assessment", 100, mode, fold=False)  # the name chose the documents
+    others = [hit.passage.id for hit in rest.hits if hit.document.id != NOTTS]
+    assert [hit.passage.id for hit in on.hits if hit.document.id != NOTTS] == others[: 100 - sum(about)]
+
+
+def test_a_local_authority_filter_wins_over_a_named_council(built):
+    results = built[1].search(QUESTION, 10, "keyword", filters=Filters(local_authority=("Nottinghamshire",)))
+    assert results.named == ("Nottinghamshire",) and {hit.document.id for hit in results.hits} == {NOTTS}
+    results = built[1].search("Tameside homeless joint assessment", 10, "keyword")
+    assert results.named == ()  # the notes mention Tameside, but no Ofsted report is about it
+
+
+def test_the_api_and_page_say_which_councils_came_first(client):
+    assert api(client, f"q={QUESTION}&mode=keyword")["named_councils"] == ["Nottinghamshire"]
+    assert api(client, f"q={QUESTION}&mode=keyword&named=off")["named_councils"] == []
+    response = client.get(f"/api/search?q={QUESTION}&named=maybe")
+    assert response.status_code == 400 and "named must be on or off" in response.get_json()["error"]["message"]
+    page = client.get(f"/?q={QUESTION}").get_data(as_text=True)
+    assert "Ofsted reports about Nottinghamshire, named in the query, come first." in page
+    assert "local_authority=Nottinghamshire" in page and "named=off" in page
+
+
+def test_a_named_council_the_filters_leave_out_changes_nothing(built):
+    searcher = built[1]
+    for filters in (Filters(kind=("guidance",)), Filters(local_authority=("Nottinghamshire",), kind=("commentary",))):
+        on = searcher.search(QUESTION, 20, "keyword", filters=filters)
+        off = searcher.search(QUESTION, 20, "keyword", filters=filters, named=False)
+        assert on.named == () and [h.passage.id for h in on.hits] == [h.passage.id for h in off.hits]

@@ -17,7 +17,7 @@ from index.filters import Filters
 from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
-from index.query import Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
+from index.query import Match, Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
 MODES = ("hybrid", "keyword", "semantic")
@@ -56,15 +56,21 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
     return replace(query, terms=tuple(kept)) if kept or query.phrases else query
 
 
-def named_councils(text: str, councils: set[str]) -> dict[str, str]:
-    """The councils `text` names, each with the name as written: a council's name, or the first part of a longer
-    one ('Southend' for Southend-on-Sea), as a whole word with its capital letters ('Reading' is the council,
-    'reading' is not)."""
+def short_name(council: str) -> str:
+    """The first part of a council's name: 'Southend' for Southend-on-Sea, 'Brighton' for Brighton and Hove."""
+    return SHORT_NAME.split(council)[0].strip()
+
+
+def named_councils(text: str, councils: dict[str, bool]) -> dict[str, str]:
+    """The councils `text` names, each with the name as written: a council's name or its short name, as a whole
+    word, with its capital letters unless `councils` says the name may be typed in lower case ('Reading' is
+    the council, 'reading' is not; 'salford' is Salford)."""
     named = {}
-    for council in sorted(councils):
-        for name in dict.fromkeys((council, SHORT_NAME.split(council)[0].strip())):
-            if len(name) >= 4 and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text):
-                named[council] = name
+    for council, lower_case in sorted(councils.items()):
+        for name in dict.fromkeys((council, short_name(council))):
+            found = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I if lower_case else 0)
+            if len(name) >= 4 and found:
+                named[council] = found.group()
                 break
     return named
 
@@ -90,7 +96,7 @@ class Searcher:
         self.lock = threading.Lock()
         self.loaded: Build | None = None
         self.words: dict[str, list[str]] = {}
-        self.council_names: dict[str, set[str]] = {}
+        self.council_names: dict[str, dict[str, bool]] = {}
         self.kept: dict[str, Build] = {}
         self.index = open_index(config)
         self.current()
@@ -257,10 +263,16 @@ class Searcher:
                 text = re.sub(rf"\b{re.escape(word)}\b", match[0], text)
         return text if text != query.text else ""
 
-    def councils(self, index: Build) -> set[str]:
-        """The councils the build's Ofsted reports are about (found once per build)."""
+    def councils(self, index: Build) -> dict[str, bool]:
+        """The councils the build's Ofsted reports are about, each with whether its name may be typed in lower case:
+        when at least half the passages holding its short name are in its own reports (found once per build)."""
         if index.version not in self.council_names:
-            names = {d.local_authority for d in index.store.documents.values() if d.local_authority}
+            names = {}
+            for council in sorted({d.local_authority for d in index.store.documents.values() if d.local_authority}):
+                holding = Match((short_name(council),))
+                everywhere = len(index.store.match(holding, MAX_RESULTS))
+                own = len(index.store.match(holding, MAX_RESULTS, Filters(local_authority=(council,))))
+                names[council] = 0 < everywhere <= 2 * own
             self.council_names = {index.version: names}
         return self.council_names[index.version]
 

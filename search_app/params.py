@@ -52,7 +52,7 @@ PARAMETERS = {
     "fold": Param({"type": "string", "enum": ["on", "off"], "default": "on"}, "Show near-duplicate passages once."),
     "named": Param(
         {"type": "string", "enum": ["on", "off"], "default": "on"},
-        "on: when the query names a council with its capital letters ('Salford', 'Southend'), that council's Ofsted "
+        "on: when the query names a council ('Salford', 'Southend'; 'Reading' with its capital letter), its Ofsted "
         "reports come first, ranked for the rest of the query; off: every document ranked together.",
     ),
     "index": Param({"type": "string"}, "Search this kept index version (the current or the previous one)."),

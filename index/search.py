@@ -67,9 +67,9 @@ def named_councils(text: str, councils: dict[str, bool]) -> dict[str, str]:
     the council, 'reading' is not; 'salford' is Salford)."""
     named = {}
     for council, lower_case in sorted(councils.items()):
+        flags = re.I if lower_case else 0
         for name in dict.fromkeys((council, short_name(council))):
-            found = re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, re.I if lower_case else 0)
-            if len(name) >= 4 and found:
+            if len(name) >= 4 and (found := re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags)):
                 named[council] = found.group()
                 break
     return named
@@ -156,8 +156,8 @@ class Searcher:
         k = MAX_RESULTS if everything else self.check(mode, k, offset)
         query = parse_query(text, self.config.max_query_chars)
         index = self.build(version)
-        councils = named_councils(query.text, self.councils(index)) if named else {}
-        ranked, keyword_found, closest, councils = self.rank_named(index, query, mode, filters, councils)
+        in_query = named_councils(query.text, self.councils(index)) if named else {}
+        ranked, keyword_found, closest, first = self.rank_named(index, query, mode, filters, in_query)
         kept, also = fold_duplicates(ranked, index.store.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
         ids = [i for i, _, _ in kept]
         ranks = {i: rank for rank, i in enumerate(ids, start=1)}
@@ -172,7 +172,7 @@ class Searcher:
             query, mode, hits, index.version, total=len(ids), facets=index.store.facets(ids), groups=groups,
             meaning_only=mode != "semantic" and not keyword_found and bool(ids),
             weak=bool(ids) and closest < self.config.low_confidence and not self.holds_every_word(index, query, filters),
-            suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group, named=councils,
+            suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group, named=first,
         )  # fmt: skip
 
     def check(self, mode: str, k: int | None, offset: int) -> int:

@@ -157,6 +157,21 @@ def test_search_filter_group_and_open_a_result_with_the_passage_in_view(journali
     assert width > 800  # the page rendered at 1.5 times its 595-point width
 
 
+def test_a_named_council_is_said_and_both_links_work(journalist):
+    base, driver = journalist
+    driver.set_window_size(1280, 900)
+    driver.get(f"{base}/?q=how+does+Nottinghamshire+support+care+leavers")
+    named = driver.find_element(By.CSS_SELECTOR, "p.named")
+    assert "Ofsted reports about Nottinghamshire, named in the query, come first." in named.text
+    driver.find_element(By.LINK_TEXT, "Only these reports").click()
+    wait(driver).until(expected.url_contains("local_authority=Nottinghamshire"))
+    assert "in 1 document" in driver.find_element(By.CSS_SELECTOR, "h2.count").text
+    driver.back()
+    wait(driver).until(expected.presence_of_element_located((By.LINK_TEXT, "Rank every document together"))).click()
+    wait(driver).until(expected.url_contains("named=off"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "p.named") and driver.find_elements(By.CSS_SELECTOR, "ol.results > li")
+
+
 def test_every_export_link_downloads_its_format(journalist):
     base, driver = journalist
     driver.get(f"{base}/?q=foster+carers")
@@ -202,7 +217,8 @@ def test_a_390_pixel_wide_screen_has_no_sideways_scrolling(journalist):
     base, driver = journalist
     driver.set_window_size(390, 844)
     try:
-        for path in ("/?q=care+leavers&kind=inspection&group=document", "/documents/ofsted_ilacs_2024-07-12_nottinghamshire",
+        for path in ("/?q=care+leavers&kind=inspection&group=document", "/?q=Nottinghamshire+care+leavers",
+                     "/documents/ofsted_ilacs_2024-07-12_nottinghamshire",
                      "/documents", "/api/docs"):  # fmt: skip
             driver.get(base + path)
             width = driver.execute_script("return document.documentElement.clientWidth")

@@ -299,11 +299,12 @@ class Searcher:
 
     def catalogue(self) -> dict[str, set[str]]:
         """The values each document filter can take in the published index."""
-        documents = self.documents()
+        index = self.current()
+        documents = index.store.documents.values()
         return {
             "publisher": {d.publisher for d in documents if d.publisher},
             "document": {d.id for d in documents},
-            "local_authority": {d.local_authority for d in documents if d.local_authority},
+            "local_authority": set(self.councils(index)),
         }
 
     def documents(self) -> list[Document]:

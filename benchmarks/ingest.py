@@ -22,9 +22,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.common import ROOT
+from index.backends.postgres import scratch_database
 from index.config import load_config
 from index.embedding import load_embedder
-from index.postgres import scratch_database
 from ingest.build import build_index
 from ingest.report import Status
 

@@ -33,16 +33,18 @@ import numpy as np
 
 from benchmarks.common import PYTHON, ROOT, percentile, rss_mb, start_server
 from benchmarks.latency import one_client, questions
-from index.build import Build
+from index.backends.base import Build
+from index.backends.embedded import Folders
+from index.backends.embedded.folders import DATABASE, VECTORS, write_build
+from index.backends.embedded.store import SqliteStore
+from index.backends.embedded.vectors import FaissVectors
+from index.backends.postgres import EF_SEARCH, Postgres, scratch_database
 from index.config import load_config
 from index.embedding import load_embedder
 from index.manifest import Manifest
-from index.postgres import EF_SEARCH, Postgres, scratch_database
-from index.publish import DATABASE, VECTORS, write_build
 from index.query import keyword_match, parse_query
+from index.request import SearchRequest
 from index.search import Searcher, informative
-from index.store import Store
-from index.vectors import Vectors
 from ingest.plan import signature
 
 SHARE = 0.15  # words replaced in each passage of a copy
@@ -85,15 +87,16 @@ def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "", budge
     config = load_config()
     exact_limit = config.exact_limit if exact_limit is None else exact_limit
     started = time.perf_counter()
-    documents, passages, vectors = replicate(Build.current(config.index), size)
+    documents, passages, vectors = replicate(Folders(config.index).current(), size)
     made = time.perf_counter() - started
     root = folder / "index"
     if size > GROUPING_LIMIT:
-        import index.postgres
-        import index.store
+        import index.backends.embedded.store
+        import index.backends.postgres.write
 
-        index.store.near_duplicate_groups = lambda rows, threshold=0.8: {pid: pid for pid, _ in rows}
-        index.postgres.near_duplicate_groups = index.store.near_duplicate_groups
+        ungrouped = lambda rows, threshold=0.8: {pid: pid for pid, _ in rows}  # noqa: E731
+        index.backends.embedded.store.near_duplicate_groups = ungrouped
+        index.backends.postgres.write.near_duplicate_groups = ungrouped
         print(f"near-duplicate grouping left out above {GROUPING_LIMIT:,} passages (every passage its own group): "
               "it holds every passage's shingles in memory, 2.8 GB at 100,000", flush=True)  # fmt: skip
     started = time.perf_counter()
@@ -106,7 +109,7 @@ def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "", budge
     else:
         written = write_build(root, documents, passages, vectors, manifest, exact_limit, config.nprobe)
         disk = sum(path.stat().st_size for path in written.iterdir()) / 2**20
-        index, what = Vectors(written / VECTORS), "SQLite, FTS5, near-duplicate groups, FAISS"
+        index, what = FaissVectors(written / VECTORS), "SQLite, FTS5, near-duplicate groups, FAISS"
     took = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{len(passages):,} passages, {len(documents):,} documents: replicated in {made:.1f} s, written in "
@@ -132,9 +135,8 @@ def build(size: int, folder: Path, exact_limit: int | None, dsn: str = "", budge
     if budgeted.config.keyword_budget:
         overlap = []
         for question in questions(100, seed=6):
-            ours, full = (
-                {h.passage.id for h in s.search(question, 10, "keyword", fold=False).hits} for s in (budgeted, whole)
-            )
+            asked = SearchRequest(question, k=10, mode="keyword", fold=False)
+            ours, full = ({h.passage.id for h in s.search(asked).hits} for s in (budgeted, whole))
             overlap.append(len(ours & full) / max(len(full), 1))
         print(f"  keyword top 10 with [search] keyword_budget {budgeted.config.keyword_budget:,} against every word "
               f"OR-ed: {np.mean(overlap):.3f} agreement (100 questions)", flush=True)  # fmt: skip
@@ -147,7 +149,7 @@ def compare_keyword(build: Build) -> None:
     """Print, side by side, in-process keyword matching (every informative word OR-ed, top 1,000) summed from the
     postings and scored by FTS5 row by row, on the same build and questions, and how often their top 10 agree."""
     asked = [keyword_match(informative(parse_query(q, 500), build)) for q in questions(100, seed=7)]
-    fts = Store(build.folder / DATABASE)
+    fts = SqliteStore(build.folder / DATABASE)
     fts.has_postings = False
     found, times = {}, {}
     for name, store in (("postings", build.store), ("FTS5", fts)):

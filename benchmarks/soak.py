@@ -24,8 +24,8 @@ from pathlib import Path
 
 from benchmarks.common import PYTHON, ROOT, get, load, start_server
 from evaluation.gold import load_queries
-from index.build import Build
-from index.publish import BUILDS, current_build
+from index.backends.embedded import Folders
+from index.backends.embedded.folders import BUILDS, current_build
 from tests.hostile import LIMITS, PAYLOAD, make_hostile_corpus
 from tests.test_hardening import TRAVERSALS
 
@@ -197,7 +197,7 @@ def soak_kills(folder: Path, rounds: int) -> None:
         process.wait()
         newer = [p for p in (folder / "index" / BUILDS).iterdir() if p.name > published]
         phases["writing" if newer else "before writing"] += 1
-        build = Build.current(folder / "index")  # raises if the published index is not whole
+        build = Folders(folder / "index").current()  # raises if the published index is not whole
         ok = build.store.count("passages") == len(build.vectors) > 0
         served += ok and ingest(config).returncode == 0 and ingest(config, "--check").returncode == 0
     check(

@@ -21,11 +21,12 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, percentile
 from benchmarks.latency import questions
-from index.build import Build
+from index.backends.embedded import Folders
+from index.backends.embedded.folders import write_build
 from index.config import load_config
 from index.embedding import load_embedder, model_dir
 from index.manifest import Manifest
-from index.publish import write_build
+from index.request import SearchRequest
 from index.search import Searcher
 from ingest.builder import embedding_text
 from ingest.plan import signature
@@ -52,9 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     except ImportError:
         parser.exit(2, "error: txtai is not installed; run: make setup-dev\n")
     config = load_config(args.config)
-    published = Build.current(config.index)
+    published = Folders(config.index).current()
     store = published.store
-    documents = {d.id: store.document_text(d.id) for d in store.read_documents()}
+    documents = {d.id: store.document_text(d.id) for d in store.documents.values()}
     passages = [p for d in documents for p in store.document_passages(d)]
     passages = passages[: args.limit] if args.limit else passages
     kept = {p.document_id for p in passages}
@@ -73,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
         our_index = time.perf_counter() - started
         searcher = Searcher(ours, embedder)
         for text in warm:
-            searcher.search(text, 10)
-        our_p50, our_p99 = timed_queries(lambda text: searcher.search(text, 10), asked)
+            searcher.search(SearchRequest(text, k=10))
+        our_p50, our_p99 = timed_queries(lambda text: searcher.search(SearchRequest(text, k=10)), asked)
 
         started = time.perf_counter()
         embeddings = Embeddings(path=str(model_dir()), hybrid=True, backend="faiss")

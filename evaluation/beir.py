@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytrec_eval
 
-from index.build import open_index
+from index.backends import open_backend
 from index.config import Config
 from index.embedding import Embedder
 from index.manifest import FORMAT, Manifest, ModelInfo, Signature
 from index.models import Document, Page, Passage
+from index.request import SearchRequest
 from index.search import Searcher
 from ingest.chunking import count_tokens
 
@@ -49,14 +50,14 @@ def build_beir_index(corpus: list[dict], config: Config, embedder: Embedder) -> 
         passages.append(Passage(row["_id"], text, 0, len(text), 1, 1, "", count_tokens(text), "1", number))
     vectors = embedder.encode([p.text for p in passages], config.batch_size)
     signature = Signature(FORMAT, ModelInfo(embedder.name, embedder.sha256, precision=embedder.precision))
-    open_index(config).write(documents, passages, vectors, Manifest(signature, embedder.dimensions))
+    open_backend(config).write(documents, passages, vectors, Manifest(signature, embedder.dimensions))
 
 
 def run_beir(searcher: Searcher, queries: dict[str, str], mode: str, k: int = 100) -> dict[str, dict[str, float]]:
     """A run: for each query, document id -> score of the top k (ranks kept by strictly falling scores)."""
     run = {}
     for qid, text in queries.items():
-        hits = searcher.search(text[: searcher.config.max_query_chars], k, mode, fold=False).hits
+        hits = searcher.search(SearchRequest(text[: searcher.config.max_query_chars], k=k, mode=mode, fold=False)).hits
         run[qid] = {h.document.id: float(len(hits) - h.rank + 1) for h in hits}
     return run
 

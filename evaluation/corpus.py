@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from evaluation.gold import EvalQuery, gold_hits
 from evaluation.metrics import mean, recall_at, reciprocal_rank, success_at
+from index.request import SearchRequest
 from index.search import Searcher
 
 
@@ -32,7 +33,7 @@ def local_search(searcher: Searcher) -> SearchFn:
     def run(query: str, k: int, mode: str) -> list[Returned]:
         return [
             Returned(h.document.id, str(h.passage.id), h.passage.text, h.passage.page, h.score)
-            for h in searcher.search(query, k, mode).hits
+            for h in searcher.search(SearchRequest(query, k=k, mode=mode)).hits
         ]
 
     return run

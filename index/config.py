@@ -74,7 +74,7 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ValueError(f"{source}: not valid TOML ({error}); fix the file") from error
     tables = [name for name, table in data.items() if not isinstance(table, dict)]
     if tables:
-        raise ValueError(f"{source}: {tables[0]!r} should be a [table] of settings; see README 'Configuration'")
+        raise ValueError(f"{source}: {tables[0]!r} should be a [table] of settings; see docs/operating.md 'Configuration'")
     values = {}
     for (section, key), (default, _help) in SETTINGS.items():
         value = data.get(section, {}).get(key, default)
@@ -86,7 +86,7 @@ def load_config(path: str | Path | None = None) -> Config:
     unknown = {(s, k) for s, table in data.items() for k in table} - set(SETTINGS)
     if unknown:
         names = ", ".join(f"[{s}] {k}" for s, k in sorted(unknown))
-        raise ValueError(f"{source}: unknown setting {names}; see README 'Configuration'")
+        raise ValueError(f"{source}: unknown setting {names}; see docs/operating.md 'Configuration'")
     if not 0 <= values["keyword_weight"] <= 1:
         raise ValueError(f"{source}: [search] keyword_weight should be between 0 and 1, got {values['keyword_weight']}")
     if values["precision"] not in ("fp32", "int8"):

@@ -1,4 +1,5 @@
-"""Search filters on document and passage metadata, as one SQL condition applied before ranking."""
+"""Search filters on document and passage metadata, applied before ranking (each backend turns them into its
+own condition: index/backends/tables.py filter_where, index/facts.py Facts.mask)."""
 
 from __future__ import annotations
 
@@ -8,16 +9,7 @@ import re
 from dataclasses import dataclass, fields
 
 DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-# filter field -> the column it tests (d: documents, r: passage_roles)
-COLUMNS = {
-    "kind": "d.kind",
-    "publisher": "d.publisher",
-    "document": "d.id",
-    "local_authority": "d.local_authority",
-    "judgement": "d.judgement",
-    "role": "r.role",
-}
-FACETS = (*COLUMNS, "year")
+FACETS = ("kind", "publisher", "document", "local_authority", "judgement", "role", "year")
 
 
 def date_span(value: str) -> tuple[str, str]:
@@ -52,27 +44,6 @@ class Filters:
 
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
-
-    def where(self) -> tuple[str, list]:
-        """An SQL condition on passages p joined to documents d, and its parameters ("TRUE" when unfiltered)."""
-        clauses, params = [], []
-        for name, column in COLUMNS.items():
-            values = getattr(self, name)
-            if not values:
-                continue
-            marks = ", ".join("?" * len(values))
-            if name == "role":
-                clauses.append(f"p.id IN (SELECT r.passage_id FROM passage_roles r WHERE r.role IN ({marks}))")
-            else:
-                clauses.append(f"{column} IN ({marks})")
-            params += list(values)
-        if self.date_from:
-            clauses.append("d.date_end >= ?")
-            params.append(date_span(self.date_from)[0])
-        if self.date_to:
-            clauses.append("d.date_start <= ? AND d.date_start != ''")
-            params.append(date_span(self.date_to)[1])
-        return " AND ".join(clauses) or "TRUE", params
 
     def admits(self, document) -> bool:
         """Whether a document passes the document filters (all but role), as `where` would decide."""

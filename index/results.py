@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from index.build import Build
+from index.facts import Facts
 from index.filters import Filters
 from index.models import Document, Hit
 from index.query import Query
@@ -61,10 +61,10 @@ def fold_duplicates(ranked: list[Ranked], groups: dict[int, int]) -> tuple[list[
     return kept, also
 
 
-def group_by_document(ranked: list[Ranked], index: Build) -> list[tuple[str, list[Ranked]]]:
+def group_by_document(ranked: list[Ranked], facts: Facts) -> list[tuple[str, list[Ranked]]]:
     """(document id, its ranked rows), documents in the order of their best passage."""
     by_document: dict[str, list[Ranked]] = {}
-    passages = index.store.document_ids([i for i, _, _ in ranked])
+    passages = facts.document_ids([i for i, _, _ in ranked])
     for row in ranked:
         by_document.setdefault(passages[row[0]], []).append(row)
     return list(by_document.items())

@@ -3,27 +3,27 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 from dataclasses import replace
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
-from index.build import Build, open_index
+from index.backends import open_backend
+from index.backends.base import Build
 from index.config import Config
+from index.councils import lower_case_names, named_councils, without_names
 from index.embedding import Embedder, load_embedder
 from index.filters import Filters
 from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
-from index.query import Match, Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
+from index.query import Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
+from index.request import MODES, SearchRequest
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
-MODES = ("hybrid", "keyword", "semantic")
 MAX_RESULTS = 1000  # the ranked list a query can page through
 COMMON = 0.5  # keyword queries leave out words found in more than this share of all passages
-SHORT_NAME = re.compile(r",| and | upon |-on-")  # 'Southend' for Southend-on-Sea, 'Brighton' for Brighton and Hove
 
 
 class IndexGone(LookupError):
@@ -56,37 +56,6 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
     return replace(query, terms=tuple(kept)) if kept or query.phrases else query
 
 
-def short_name(council: str) -> str:
-    """The first part of a council's name: 'Southend' for Southend-on-Sea, 'Brighton' for Brighton and Hove."""
-    return SHORT_NAME.split(council)[0].strip()
-
-
-def named_councils(text: str, councils: dict[str, bool]) -> dict[str, str]:
-    """The councils `text` names, each with the name as written: a council's name or its short name, as a whole
-    word, with its capital letters unless `councils` says the name may be typed in lower case ('Reading' is
-    the council, 'reading' is not; 'salford' is Salford)."""
-    named = {}
-    for council, lower_case in sorted(councils.items()):
-        flags = re.I if lower_case else 0
-        for name in dict.fromkeys((council, short_name(council))):
-            if len(name) >= 4 and (found := re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags)):
-                named[council] = found.group()
-                break
-    return named
-
-
-def without_names(query: Query, names: list[str], max_chars: int) -> Query:
-    """The query with `names` taken out (they chose the documents; the rest says what to find in them), or the
-    query itself when nothing searchable would be left."""
-    text = query.text
-    for name in names:
-        text = re.sub(rf"(?<![\w-]){re.escape(name)}(?:['’]s)?(?![\w-])", " ", text)
-    try:
-        return parse_query(text, max_chars)
-    except QueryError:
-        return query
-
-
 class Searcher:
     """Searches the published index; picks up a newly published index on the next call."""
 
@@ -98,7 +67,7 @@ class Searcher:
         self.words: dict[str, list[str]] = {}
         self.council_names: dict[str, dict[str, bool]] = {}
         self.kept: dict[str, Build] = {}
-        self.index = open_index(config)
+        self.index = open_backend(config)
         self.current()
 
     def current(self) -> Build:
@@ -136,43 +105,36 @@ class Searcher:
                 f"{self.embedder.sha256[:12]} ({self.embedder.precision}); run: python -m ingest --rebuild"
             )
 
-    def search(
-        self,
-        text: str,
-        k: int | None = None,
-        mode: str = "hybrid",
-        offset: int = 0,
-        filters: Filters = Filters(),
-        group: bool = False,
-        fold: bool = True,
-        version: str = "",
-        everything: bool = False,
-        named: bool = True,
-    ) -> Results:
-        """One page of ranked passages for `text` (or of documents, with `group`); raises QueryError for input that
-        cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable.
+    def search(self, request: SearchRequest) -> Results:
+        """One page of ranked passages for the request (or of documents, with `group`); raises QueryError for input
+        that cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable.
 
-        With `named`, the Ofsted reports about a council the query names come first (see named_councils)."""
-        k = MAX_RESULTS if everything else self.check(mode, k, offset)
-        query = parse_query(text, self.config.max_query_chars)
-        index = self.build(version)
-        in_query = named_councils(query.text, self.councils(index)) if named else {}
-        ranked, keyword_found, closest, first = self.rank_named(index, query, mode, filters, in_query)
-        kept, also = fold_duplicates(ranked, index.store.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
+        With `named`, the Ofsted reports about a council the query names come first (see index/councils.py)."""
+        k = MAX_RESULTS if request.everything else self.check(request.mode, request.k, request.offset)
+        offset, group = (0, False) if request.everything else (request.offset, request.group)
+        query = parse_query(request.q, self.config.max_query_chars)
+        index = self.build(request.version)
+        facts = index.store.facts
+        in_query = named_councils(query.text, self.councils(index)) if request.named else {}
+        ranked, keyword_found, closest, first = self.rank_named(index, query, request.mode, request.filters, in_query)
+        kept, also = fold_duplicates(ranked, facts.groups([i for i, _, _ in ranked])) if request.fold else (ranked, {})
         ids = [i for i, _, _ in kept]
         ranks = {i: rank for rank, i in enumerate(ids, start=1)}
         hits, groups = [], []
         if group:
-            shown = group_by_document(kept, index)[offset : offset + k]
+            shown = group_by_document(kept, facts)[offset : offset + k]
             found = hits_by_id(self.hits(index, [row for _, rows in shown for row in rows[:3]], also, ranks))
             groups = [Group(found[rows[0][0]].document, len(rows), [found[r[0]] for r in rows[:3]]) for _, rows in shown]
         else:
             hits = self.hits(index, kept[offset : offset + k], also, ranks)
+        weak = (
+            bool(ids) and closest < self.config.low_confidence and not self.holds_every_word(index, query, request.filters)
+        )
         return Results(
-            query, mode, hits, index.version, total=len(ids), facets=index.store.facets(ids), groups=groups,
-            meaning_only=mode != "semantic" and not keyword_found and bool(ids),
-            weak=bool(ids) and closest < self.config.low_confidence and not self.holds_every_word(index, query, filters),
-            suggestion=self.suggest(index, query), offset=offset, k=k, filters=filters, grouped=group, named=first,
+            query, request.mode, hits, index.version, total=len(ids), facets=facts.facets(ids), groups=groups,
+            meaning_only=request.mode != "semantic" and not keyword_found and bool(ids), weak=weak,
+            suggestion=self.suggest(index, query), offset=offset, k=k, filters=request.filters, grouped=group,
+            named=first,
         )  # fmt: skip
 
     def check(self, mode: str, k: int | None, offset: int) -> int:
@@ -233,10 +195,7 @@ class Searcher:
 
     def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
         """BM25 over passage text (and, weighted lower, title and heading)."""
-        try:
-            return index.store.match(keyword_match(informative(query, index, self.config.keyword_budget)), depth, filters)
-        except sqlite3.OperationalError as error:
-            raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
+        return index.store.match(keyword_match(informative(query, index, self.config.keyword_budget)), depth, filters)
 
     def semantic(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
         """Nearest passages by cosine similarity among those the filters allow; with quoted phrases, only
@@ -264,16 +223,10 @@ class Searcher:
         return text if text != query.text else ""
 
     def councils(self, index: Build) -> dict[str, bool]:
-        """The councils the build's Ofsted reports are about, each with whether its name may be typed in lower case:
-        when at least half the passages holding its short name are in its own reports (found once per build)."""
+        """The councils the build's Ofsted reports are about, each with whether its name may be typed in lower case
+        (found once per build)."""
         if index.version not in self.council_names:
-            names = {}
-            for council in sorted({d.local_authority for d in index.store.documents.values() if d.local_authority}):
-                holding = Match((short_name(council),))
-                everywhere = len(index.store.match(holding, MAX_RESULTS))
-                own = len(index.store.match(holding, MAX_RESULTS, Filters(local_authority=(council,))))
-                names[council] = 0 < everywhere <= 2 * own
-            self.council_names = {index.version: names}
+            self.council_names = {index.version: lower_case_names(index.store)}
         return self.council_names[index.version]
 
     def vocabulary(self, index: Build) -> list[str]:

@@ -1,6 +1,6 @@
 """Words as SQLite FTS5 indexes them, tokenized by FTS5 itself (an in-memory table with the tokenizer of
-index/schema.sql), and BM25 as FTS5 scores them: the PostgreSQL backend ranks keyword matches the same way as the
-embedded one."""
+index/backends/embedded/schema.sql), and BM25 as FTS5 scores them: the PostgreSQL backend ranks keyword matches the
+same way as the embedded one."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from collections.abc import Iterable
 
 from index.query import WORD
 
-TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in index/schema.sql
+TOKENIZER = "porter unicode61 remove_diacritics 2"  # as in index/backends/embedded/schema.sql
 K1, B = 1.2, 0.75  # FTS5's bm25() constants
+CONTEXT_WEIGHT = 0.5  # BM25 weight of a passage's title and heading against its text (1.0), on both backends
 LOCAL = threading.local()  # an SQLite connection belongs to the thread that made it
 
 

@@ -10,9 +10,10 @@ import threading
 
 from tqdm import tqdm
 
-from index.build import open_index
+from index.backends import open_backend
+from index.backends.base import IndexNotFound, IngestLocked
+from index.backends.embedded.folders import move_legacy_index
 from index.config import ENV_VAR, load_config
-from index.publish import IndexNotFound, IngestLocked, move_legacy_index
 from ingest.audit import audit_index
 from ingest.build import Progress, build_index
 from ingest.check import check_index
@@ -178,7 +179,7 @@ def run(args: argparse.Namespace, config, report: Report) -> int:
     if moved:
         print(moved)
     if args.rollback:
-        before, after = open_index(config).rollback()
+        before, after = open_backend(config).rollback()
         print(f"Rolled back: published index {after} (was {before})")
         return 0
     if args.audit:

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index.build import open_index
+from index.backends import open_backend
 from index.config import Config
 from index.models import letters
 
@@ -68,7 +68,7 @@ def audit_index(config: Config) -> list[DocumentAudit]:
     """Every PDF of the published index, audited."""
     if not shutil.which("pdftotext"):
         raise RuntimeError("pdftotext is not installed; install poppler-utils (apt-get install poppler-utils)")
-    build = open_index(config).current()
+    build = open_backend(config).current()
     return [
         audit_document(config.corpus / document.path, build.store.document_passages(document.id))
         for document in sorted(build.store.documents.values(), key=lambda d: d.path)

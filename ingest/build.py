@@ -8,11 +8,11 @@ from contextlib import closing, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.build import Build, open_index
+from index.backends import open_backend
+from index.backends.base import Build, IndexNotFound
 from index.config import Config
 from index.embedding import Embedder
 from index.models import Document, Passage
-from index.publish import IndexNotFound
 from ingest.builder import Builder
 from ingest.cluster import Cluster
 from ingest.errors import LoadError
@@ -56,7 +56,7 @@ def build_index(
     started = time.monotonic()
     report = report or Report()
     report.dry_run = dry_run
-    index = open_index(config)
+    index = open_backend(config)
     with index.lock():
         previous = open_previous(index)
         report.previous = report.version = previous.version if previous else ""

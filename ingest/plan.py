@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib.metadata import version
 from pathlib import Path
 
-from index.build import Build
+from index.backends.base import Build
 from index.config import Config
 from index.embedding import MODEL_NAME, RECIPE
 from index.manifest import FORMAT, Chunking, ModelInfo, Signature, rebuild_reason

@@ -8,10 +8,11 @@ from flask import Flask, jsonify, render_template, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
+from index.backends.base import IndexNotFound
 from index.config import load_config
-from index.publish import IndexNotFound
 from index.query import QueryError
 from index.search import IndexGone, Searcher, UnknownDocument
+from search_app import schemas
 
 ERRORS = {QueryError: 400, UnknownDocument: 404, IndexGone: 410, IndexNotFound: 503}
 # No script, frame or plugin from anywhere else; the app's pages use only its own stylesheet.
@@ -86,5 +87,6 @@ def error_response(error: Exception, status: int):
     """The one error shape: JSON under /api/, an HTML page elsewhere."""
     message = error_message(error)
     if request.path.startswith("/api/") or request.path == "/healthz":
-        return jsonify({"error": {"status": status, "message": message}}), status
+        body = schemas.Error(error=schemas.ErrorBody(status=status, message=message))
+        return jsonify(body.model_dump(mode="json")), status
     return render_template("error.html", status=status, message=message), status

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from index.backends.base import IndexNotFound
 from index.config import ENV_VAR, load_config
-from index.publish import IndexNotFound
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

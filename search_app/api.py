@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, jsonify, request, url_for
+from pydantic import BaseModel
 from werkzeug.datastructures import MultiDict
 
 from index.models import Document, Hit, Passage, passage_key
 from index.query import QueryError
 from index.results import Results
 from index.search import citation
-from search_app import exports
-from search_app.params import read_params
+from search_app import exports, schemas
+from search_app.params import read_request
 
 bp = Blueprint("api", __name__)
 
@@ -21,24 +23,17 @@ def searcher():
     return current_app.extensions["searcher"]
 
 
-def document_json(document: Document) -> dict:
+def document_info(document: Document, model: type[schemas.DocumentInfo] = schemas.DocumentInfo, **more):
     """A document's metadata for the API; inspection facts where known."""
-    out = {
-        "id": document.id,
-        "title": document.title,
-        "publisher": document.publisher,
-        "date": document.date,
-        "kind": document.kind,
+    known = {
+        "publisher_url": document.publisher_url,
+        "local_authority": document.local_authority,
+        "inspection": document.inspection_start
+        and schemas.Inspection(start=document.inspection_start, end=document.inspection_end),
+        "judgements": document.judgements,
     }
-    if document.publisher_url:
-        out["publisher_url"] = document.publisher_url
-    if document.local_authority:
-        out["local_authority"] = document.local_authority
-    if document.inspection_start:
-        out["inspection"] = {"start": document.inspection_start, "end": document.inspection_end}
-    if document.judgements:
-        out["judgements"] = document.judgements
-    return out
+    core = {name: getattr(document, name) for name in ("id", "title", "publisher", "date", "kind")}
+    return model(**core, **{name: value for name, value in known.items() if value}, **more)
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -57,37 +52,31 @@ def hit_url(hit: Hit, external: bool = False) -> str:
     return passage_url(hit.passage, external)
 
 
-def hit_json(hit: Hit) -> dict:
+def hit_result(hit: Hit) -> schemas.Result:
     """One result for the API."""
-    passage = hit.passage
-    out = {
-        "rank": hit.rank,
-        "score": hit.score,
-        "passage_id": passage.id,
-        "passage_key": passage_key(passage),
-        "text": passage.text,
-        "document": document_json(hit.document),
-        "page": passage.page,
-        "page_label": passage.page_label,
-        "section": passage.section,
-        "citation": citation(hit),
-        "reference": exports.reference(hit.document, passage.page_label, hit_url(hit, external=True)),
-        "url": hit_url(hit, external=True),
-        "matched_by": list(hit.matched_by),
-        "pdf_url": external_url("pages.original", document_id=hit.document.id, _anchor=f"page={passage.page}")
-        if hit.document.is_pdf
-        else None,
-        "also_in": [
-            {"passage_id": p.id, "document": {"id": d.id, "title": d.title}, "page": p.page, "page_label": p.page_label,
-             "url": passage_url(p, external=True)}
-            for p, d in hit.also
-        ],
-    }  # fmt: skip
-    if passage.roles:
-        out["role"], out["roles"] = passage.roles[0], list(passage.roles)
-    if passage.section_judgement:
-        out["section_judgement"] = passage.section_judgement
-    return out
+    passage, document = hit.passage, hit.document
+    pdf_url = external_url("pages.original", document_id=document.id, _anchor=f"page={passage.page}")
+    speakers = {"role": passage.roles[0], "roles": list(passage.roles)} if passage.roles else {}
+    graded = {"section_judgement": passage.section_judgement} if passage.section_judgement else {}
+    return schemas.Result(
+        rank=hit.rank, score=hit.score, passage_id=passage.id, passage_key=passage_key(passage), text=passage.text,
+        document=document_info(document), page=passage.page, page_label=passage.page_label, section=passage.section,
+        citation=citation(hit), reference=exports.reference(document, passage.page_label, hit_url(hit, external=True)),
+        url=hit_url(hit, external=True), pdf_url=pdf_url if document.is_pdf else None, matched_by=list(hit.matched_by),
+        also_in=[schemas.Place(passage_id=p.id, document=schemas.PlaceDocument(id=d.id, title=d.title), page=p.page,
+                               page_label=p.page_label, url=passage_url(p, external=True)) for p, d in hit.also],
+        **speakers, **graded,
+    )  # fmt: skip
+
+
+def hit_json(hit: Hit) -> dict:
+    """One result as JSON (a row of the JSON Lines export)."""
+    return dump(hit_result(hit))
+
+
+def dump(answer: BaseModel) -> dict:
+    """An answer model as JSON: the fields it was given (optional ones left out are absent, not null)."""
+    return answer.model_dump(mode="json", exclude_unset=True)
 
 
 def notice(results: Results) -> str:
@@ -111,51 +100,39 @@ def page_link(results: Results, args: MultiDict, offset: int) -> str | None:
     return external_url("api.search") + "?" + urlencode(query, doseq=True)
 
 
-def results_json(results: Results, args: MultiDict) -> dict:
-    """A search's JSON: the page, the facts about the whole ranked list, and how to page through it."""
-    out = {
-        "query": results.query.text,
-        "mode": results.mode,
-        "index": results.version,
-        "total": results.total,
-        "documents": results.documents,
-        "offset": results.offset,
-        "k": results.k,
-        "filters": results.filters.as_dict(),
-        "match": "meaning only" if results.meaning_only else "words" if results.total else "none",
-        "notice": notice(results),
-        "low_confidence": results.weak,
-        "suggestion": results.suggestion,
-        "named_councils": list(results.named),
-        "next": page_link(results, args, results.offset + results.k),
-        "previous": page_link(results, args, max(0, results.offset - results.k)),
-        "facets": results.facets,
-        "results": [hit_json(hit) for hit in results.hits],
-    }
+def search_response(results: Results, args: MultiDict, model: type[schemas.SearchResponse] = schemas.SearchResponse,
+                    **more) -> schemas.SearchResponse:  # fmt: skip
+    """A search's answer: the page, the facts about the whole ranked list, and how to page through it."""
+    grouped = {}
     if results.grouped:
-        out["groups"] = [
-            {"document": document_json(g.document), "count": g.count, "passages": [hit_json(h) for h in g.hits]}
+        grouped["groups"] = [
+            schemas.Group(document=document_info(g.document), count=g.count, passages=[hit_result(h) for h in g.hits])
             for g in results.groups
         ]
-    return out
+    return model(
+        **more,
+        query=results.query.text, mode=results.mode, index=results.version, total=results.total,
+        documents=results.documents, offset=results.offset, k=results.k, filters=results.filters.as_dict(),
+        match="meaning only" if results.meaning_only else "words" if results.total else "none",
+        notice=notice(results), low_confidence=results.weak, suggestion=results.suggestion,
+        named_councils=list(results.named), next=page_link(results, args, results.offset + results.k),
+        previous=page_link(results, args, max(0, results.offset - results.k)), facets=results.facets,
+        results=[hit_result(hit) for hit in results.hits], **grouped,
+    )  # fmt: skip
 
 
 def run_search(args: MultiDict, everything: bool = False) -> Results:
     """The search a query string asks for (the page and the API read the same parameters); with `everything`,
     the whole result set (up to 1,000 passages, not grouped) for an export."""
-    params = read_params(args, searcher().catalogue())
-    if everything:
-        return searcher().search(params.q, None, params.mode, 0, params.filters, False, params.fold, params.index, True,
-                                 named=params.named)  # fmt: skip
-    return searcher().search(params.q, params.k, params.mode, params.offset, params.filters, params.group, params.fold,
-                             params.index, named=params.named)  # fmt: skip
+    asked = read_request(args, searcher().catalogue())
+    return searcher().search(replace(asked, everything=True) if everything else asked)
 
 
 @bp.get("/api/search")
 def search():
     form = request.args.get("format", "json")
     if form == "json" or form not in exports.FORMATS:  # a bad format is refused by the parameter check
-        return jsonify(results_json(run_search(request.args), request.args))
+        return jsonify(dump(search_response(run_search(request.args), request.args)))
     return export(run_search(request.args, everything=True), form)
 
 
@@ -182,36 +159,19 @@ def export(results: Results, form: str):
 
 @bp.get("/api/documents")
 def documents():
-    filters = read_params(request.args, searcher().catalogue()).filters
+    filters = read_request(request.args, searcher().catalogue()).filters
     if filters.role:
         raise QueryError("role applies to passages, not documents: search with it instead.")
-    docs = [d for d in searcher().documents() if filters.admits(d)]
-    return jsonify(
-        {
-            "count": len(docs),
-            "filters": filters.as_dict(),
-            "documents": [
-                document_json(d)
-                | {
-                    "path": d.path,
-                    "source": d.source,
-                    "licence": d.licence,
-                    "url": external_url("pages.document", document_id=d.id),
-                }
-                for d in docs
-            ],
-        }
-    )
+    docs = [
+        document_info(d, schemas.CatalogueDocument, path=d.path, source=d.source, licence=d.licence,
+                      url=external_url("pages.document", document_id=d.id))
+        for d in searcher().documents() if filters.admits(d)
+    ]  # fmt: skip
+    return jsonify(dump(schemas.Catalogue(count=len(docs), filters=filters.as_dict(), documents=docs)))
 
 
 @bp.get("/healthz")
 def health():
     index = searcher().current()
-    return jsonify(
-        {
-            "status": "ok",
-            "index": index.version,
-            "documents": index.store.count("documents"),
-            "passages": index.store.count("passages"),
-        }
-    )
+    counts = {name: index.store.count(name) for name in ("documents", "passages")}
+    return jsonify(dump(schemas.Health(status="ok", index=index.version, **counts)))

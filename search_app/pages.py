@@ -10,12 +10,13 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from index.models import passage_key
 from index.query import QueryError, parse_query
-from index.search import MODES, citation
+from index.request import MODES
+from index.search import citation
 from search_app import api, exports
 from search_app.api import hit_url, notice, passage_url, run_search, searcher
 from search_app.highlight import highlight
 from search_app.pageimage import cached_page
-from search_app.params import read_params
+from search_app.params import read_request
 
 bp = Blueprint("pages", __name__)
 
@@ -121,7 +122,7 @@ def catalogue():
     """Every document, narrowed by the same document filters as a search."""
     args = request.args
     try:
-        filters = read_params(args, searcher().catalogue(), ignore=("q",)).filters
+        filters = read_request(args, searcher().catalogue(), ignore=("q",)).filters
         if filters.role:
             raise QueryError("role applies to passages, not documents: search with it instead.")
         documents = [d for d in searcher().documents() if filters.admits(d)]

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from index.filters import Filters, date_span
 from index.models import GRADES, KINDS
 from index.query import QueryError
-from index.search import MODES
+from index.request import MODES, SearchRequest
 from ingest.metadata import ROLES
 
 FORMATS = ("json", "csv", "jsonl", "ris", "bibtex")
@@ -66,22 +66,6 @@ SINGLE = tuple(name for name, param in PARAMETERS.items() if not param.repeatabl
 REPEATABLE = tuple(name for name, param in PARAMETERS.items() if param.repeatable)
 
 
-@dataclass(frozen=True)
-class SearchParams:
-    """A search as asked for: the same fields in the page's URL and the API's."""
-
-    q: str
-    k: int | None
-    offset: int
-    mode: str
-    filters: Filters
-    group: bool
-    fold: bool
-    index: str = ""
-    named: bool = True
-    format: str = "json"
-
-
 def number(name: str, value: str) -> int:
     if not NUMBER.fullmatch(value.strip()):
         raise QueryError(f"{name} must be a whole number written with the digits 0-9, got {value[:20]!r}.")
@@ -104,11 +88,12 @@ def read_date(name: str, value: str) -> str:
     return value
 
 
-def read_params(
+def read_request(
     args: MultiDict, catalogue: dict[str, set[str]], ignore: tuple[str, ...] = (), extra: tuple[str, ...] = ()
-) -> SearchParams:
-    """Parse a query string; QueryError naming the parameter for anything unknown, repeated or bad. `extra`
-    names an endpoint's own parameters, read by it; `ignore` ones are allowed and not read."""
+) -> SearchRequest:
+    """The search a query string asks for; QueryError naming the parameter for anything unknown, repeated or bad.
+    `extra` names an endpoint's own parameters, read by it (`format`, checked here, is read by the exports);
+    `ignore` ones are allowed and not read."""
     known = SINGLE + REPEATABLE + extra
     for name in args:
         if name in ignore:
@@ -129,15 +114,15 @@ def read_params(
     for name, value in switches.items():
         if value not in SWITCH:
             raise QueryError(f"{name} must be on or off, got {value[:20]!r}.")
-    return SearchParams(
-        q=get("q", ""),
+    choice("format", get("format") or "json", catalogue)
+    return SearchRequest(
+        get("q", ""),
         k=number("k", get("k")) if get("k", "").strip() else None,
         offset=number("offset", get("offset")) if get("offset", "").strip() else 0,
         mode=choice("mode", get("mode") or "hybrid", catalogue),
         filters=Filters(**filters, **dates),
         group=choice("group", get("group", ""), catalogue) == "document",
         fold=SWITCH[switches["fold"]],
-        index=get("index", "").strip(),
+        version=get("index", "").strip(),
         named=SWITCH[switches["named"]],
-        format=choice("format", get("format") or "json", catalogue),
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, jsonify, request
 from pydantic import ValidationError
 from werkzeug.datastructures import MultiDict
@@ -11,8 +13,9 @@ from index.models import Hit
 from index.query import QueryError
 from index.search import IndexGone, UnknownDocument, citation
 from ingest.chunking import count_tokens
-from search_app.api import hit_url, results_json, run_search, searcher
-from search_app.params import number, read_params
+from search_app import schemas
+from search_app.api import dump, hit_url, run_search, search_response, searcher
+from search_app.params import number, read_request
 from search_app.schemas import BatchRequest
 
 bp = Blueprint("research", __name__)
@@ -45,11 +48,11 @@ def batch():
         fields = query.model_dump()
         try:
             args = batch_args({k: v for k, v in fields.items() if k != "id"})
-            answers.append({"id": query.id} | results_json(run_search(args), args))
+            answers.append(search_response(run_search(args), args, schemas.BatchAnswer, id=query.id))
         except (QueryError, IndexGone, UnknownDocument) as error:
             status = 400 if isinstance(error, QueryError) else 410 if isinstance(error, IndexGone) else 404
-            answers.append({"id": query.id, "error": {"status": status, "message": str(error)}})
-    return jsonify({"index": searcher().current().version, "results": answers})
+            answers.append(schemas.BatchFailure(id=query.id, error=schemas.ErrorBody(status=status, message=str(error))))
+    return jsonify(dump(schemas.BatchResponse(index=searcher().current().version, results=answers)))
 
 
 @bp.get("/api/context")
@@ -58,18 +61,18 @@ def context():
         if name in request.args:
             raise QueryError(f"Unknown parameter {name!r} for /api/context: the budget decides how many passages.")
     budget = request.args.get("budget", "1000")
-    params = read_params(request.args, searcher().catalogue(), extra=("budget",))
+    asked = read_request(request.args, searcher().catalogue(), extra=("budget",))
     budget = number("budget", budget) if budget.strip() else 1000
     if not 1 <= budget <= 100_000 or len(request.args.getlist("budget")) > 1:
         raise QueryError("budget must be one whole number of tokens between 1 and 100000.")
-    results = searcher().search(params.q, searcher().config.max_k, params.mode, 0, params.filters, False, True, params.index,
-                                named=params.named)  # fmt: skip
+    results = searcher().search(replace(asked, k=searcher().config.max_k, offset=0, group=False, fold=True))
     text, passages = fit_context(results.hits, budget)
-    return jsonify({"query": results.query.text, "index": results.version, "budget": budget, "tokens": count_tokens(text),
-                    "text": text, "passages": passages})  # fmt: skip
+    answer = schemas.ContextResponse(query=results.query.text, index=results.version, budget=budget,
+                                     tokens=count_tokens(text), text=text, passages=passages)  # fmt: skip
+    return jsonify(dump(answer))
 
 
-def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[dict]]:
+def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[schemas.ContextPassage]]:
     """The best passages in rank order, each followed by its citation, as long as the whole fits `budget` tokens."""
     blocks, passages = [], []
     for hit in hits:
@@ -77,6 +80,6 @@ def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[dict]]:
         if count_tokens("\n\n".join([*blocks, block])) > budget:
             break
         blocks.append(block)
-        passages.append({"rank": hit.rank, "passage_id": hit.passage.id, "text": hit.passage.text,
-                         "citation": citation(hit), "url": hit_url(hit, external=True)})  # fmt: skip
+        passages.append(schemas.ContextPassage(rank=hit.rank, passage_id=hit.passage.id, text=hit.passage.text,
+                                               citation=citation(hit), url=hit_url(hit, external=True)))  # fmt: skip
     return "\n\n".join(blocks), passages

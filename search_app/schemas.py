@@ -1,4 +1,5 @@
-"""The JSON the API answers with, as pydantic models: the OpenAPI document's schemas are generated from these."""
+"""The JSON the API answers with, as pydantic models: the OpenAPI document's schemas are generated from these, and
+every answer is made by building them and dumping what was set (search_app/api.py), so the two cannot drift."""
 
 from __future__ import annotations
 
@@ -7,23 +8,29 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class ErrorBody(BaseModel):
+class Answer(BaseModel):
+    """A model of an answer: a field it does not declare is a bug, not an extra key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ErrorBody(Answer):
     status: int = Field(description="The HTTP status.")
     message: str = Field(description="What was wrong and how to fix it.")
 
 
-class Error(BaseModel):
+class Error(Answer):
     """The one error shape, for every 4xx and 5xx."""
 
     error: ErrorBody
 
 
-class Inspection(BaseModel):
+class Inspection(Answer):
     start: str = Field(description="First day of the Ofsted inspection visit (ISO date).")
     end: str = Field(description="Last day of the visit (ISO date).")
 
 
-class DocumentInfo(BaseModel):
+class DocumentInfo(Answer):
     id: str
     title: str
     publisher: str
@@ -37,12 +44,12 @@ class DocumentInfo(BaseModel):
     )
 
 
-class PlaceDocument(BaseModel):
+class PlaceDocument(Answer):
     id: str
     title: str
 
 
-class Place(BaseModel):
+class Place(Answer):
     """Another passage saying the same thing (a folded near-duplicate)."""
 
     passage_id: int
@@ -52,7 +59,7 @@ class Place(BaseModel):
     url: str
 
 
-class Result(BaseModel):
+class Result(Answer):
     rank: int = Field(description="Position in the whole ranked list, from 1.")
     score: float
     passage_id: int = Field(description="Its row id in this index version.")
@@ -73,13 +80,13 @@ class Result(BaseModel):
     section_judgement: str | None = Field(None, description="The grade its Ofsted section heading carries.")
 
 
-class Group(BaseModel):
+class Group(Answer):
     document: DocumentInfo
     count: int = Field(description="Matching passages of this document.")
     passages: list[Result] = Field(description="Its best (up to 3).")
 
 
-class SearchResponse(BaseModel):
+class SearchResponse(Answer):
     query: str
     mode: Literal["hybrid", "keyword", "semantic"]
     index: str = Field(description="The index version searched; pass it as `index` to search it again.")
@@ -121,17 +128,17 @@ class BatchAnswer(SearchResponse):
     id: str
 
 
-class BatchFailure(BaseModel):
+class BatchFailure(Answer):
     id: str
     error: ErrorBody
 
 
-class BatchResponse(BaseModel):
+class BatchResponse(Answer):
     index: str
     results: list[BatchAnswer | BatchFailure] = Field(description="One per query, in order.")
 
 
-class ContextPassage(BaseModel):
+class ContextPassage(Answer):
     rank: int
     passage_id: int
     text: str
@@ -139,7 +146,7 @@ class ContextPassage(BaseModel):
     url: str
 
 
-class ContextResponse(BaseModel):
+class ContextResponse(Answer):
     query: str
     index: str
     budget: int
@@ -155,13 +162,13 @@ class CatalogueDocument(DocumentInfo):
     url: str
 
 
-class Catalogue(BaseModel):
+class Catalogue(Answer):
     count: int
     filters: dict[str, Any]
     documents: list[CatalogueDocument]
 
 
-class Health(BaseModel):
+class Health(Answer):
     status: Literal["ok"]
     index: str
     documents: int

@@ -92,7 +92,7 @@ def pg_server(tmp_path_factory):
 @pytest.fixture
 def pg(pg_server):
     """A fresh database on the session's server for one test; yields its address."""
-    from index.postgres import scratch_database
+    from index.backends.postgres import scratch_database
 
     with scratch_database(pg_server) as address:
         yield address

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from index.build import open_index
+from index.backends import open_backend
 from index.config import load_config
 from index.embedding import load_embedder
 from ingest import cluster as cluster_module
@@ -30,7 +30,7 @@ def local_cluster():
 
 def contents(config) -> tuple[list, np.ndarray]:
     """The published build's passages, in id order, and their vectors."""
-    build = open_index(config).current()
+    build = open_backend(config).current()
     ids = build.vectors.ids()
     passages = build.store.passages(ids)
     return [passages[i] for i in ids], np.array([build.vectors.reconstruct(i) for i in ids])

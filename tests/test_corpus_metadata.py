@@ -6,11 +6,12 @@ import datetime
 
 import pytest
 
-from index.build import Build
+from index.backends.base import IndexNotFound
+from index.backends.embedded import Folders
 from index.config import load_config
 from index.filters import Filters
 from index.models import GRADES, JUDGEMENTS
-from index.publish import IndexNotFound
+from index.request import SearchRequest
 from index.search import Searcher
 
 pytestmark = pytest.mark.corpus
@@ -27,7 +28,7 @@ KNOWN = {
 @pytest.fixture(scope="module")
 def build():
     try:
-        return Build.current(load_config().index)
+        return Folders(load_config().index).current()
     except IndexNotFound:
         pytest.fail("the corpus index is not built; run: make index (make test does)")
 
@@ -72,13 +73,17 @@ QUESTION = "Which councils did Ofsted criticise for how they handle 16 and 17 ye
 def test_the_journalists_question_is_answered_on_one_screen(build, embedder):
     """Keep Ofsted reports, group by document: each council with its best passage and grade."""
     searcher = Searcher(load_config(), embedder)
-    results = searcher.search(QUESTION, 10, "hybrid", filters=Filters(kind=("inspection",)), group=True)
+    results = searcher.search(
+        SearchRequest(QUESTION, k=10, mode="hybrid", filters=Filters(kind=("inspection",)), group=True)
+    )
     assert results.documents >= 30 and len(results.groups) == 10
     for group in results.groups:
         assert group.document.kind == "inspection" and group.document.local_authority
         assert group.document.judgements["overall"] in GRADES and 1 <= len(group.hits) <= 3
     assert sum("homeless" in group.hits[0].passage.text.lower() for group in results.groups) >= 8
-    inadequate = searcher.search(QUESTION, 10, "hybrid", filters=Filters(kind=("inspection",), judgement=("inadequate",)))
+    inadequate = searcher.search(
+        SearchRequest(QUESTION, k=10, mode="hybrid", filters=Filters(kind=("inspection",), judgement=("inadequate",)))
+    )
     assert all(hit.document.judgements["overall"] == "inadequate" for hit in inadequate.hits)
 
 
@@ -91,5 +96,5 @@ def test_the_journalists_question_is_answered_on_one_screen(build, embedder):
 def test_questions_the_corpus_does_not_cover_are_flagged_weak(build, embedder, question, weak):
     """Off-topic questions get results (by meaning) but are flagged; the development questions with the lowest
     similarity or word coverage are not."""
-    results = Searcher(load_config(), embedder).search(question, 10)
+    results = Searcher(load_config(), embedder).search(SearchRequest(question, k=10))
     assert results.hits and results.weak is weak

@@ -7,9 +7,10 @@ import sqlite3
 import pytest
 from pypdf import PdfReader
 
+from index.backends.base import IndexNotFound
+from index.backends.embedded.folders import DATABASE, current_build
 from index.config import load_config
 from index.models import letters
-from index.publish import DATABASE, IndexNotFound, current_build
 
 PER_DOCUMENT = 4  # passages sampled per PDF, spread from its first page to its last
 

@@ -1,4 +1,4 @@
-"""The evaluation harness: BEIR scoring against pytrec_eval, the corpus scorer, and the README regression check."""
+"""The evaluation harness: BEIR scoring against pytrec_eval, the corpus scorer, the pinned-number regression check."""
 
 import pytest
 
@@ -35,18 +35,18 @@ def test_score_set_hand_computed():
     assert scores.page_accuracy == 0.0  # the hit is on page 3, gold says page 2
 
 
-def test_regression_check_uses_readme_numbers(monkeypatch, tmp_path):
-    readme = tmp_path / "README.md"
-    readme.write_text("| dev.jsonl | hybrid | 0.800 | 0.700 | 0.6 |\n")
-    monkeypatch.setattr(cli, "README", readme)
+def test_regression_check_uses_the_pinned_numbers(monkeypatch, tmp_path):
+    page = tmp_path / "evaluation.md"
+    page.write_text("| dev.jsonl | hybrid | 0.800 | 0.700 | 0.6 |\n")
+    monkeypatch.setattr(cli, "PINNED", page)
     ok = cli.SetScores("hybrid", 0.78, 0.68, 0.6, 1.0, 19, 1)
     bad = cli.SetScores("hybrid", 0.76, 0.70, 0.6, 1.0, 19, 1)
     assert cli.check([("dev.jsonl", ok)]) == []
-    assert "success@5 0.760 is below the README's 0.800" in cli.check([("dev.jsonl", bad)])[0]
+    assert "success@5 0.760 is below the pinned 0.800" in cli.check([("dev.jsonl", bad)])[0]
 
 
-def test_readme_pins_hybrid_numbers_for_every_set():
-    assert set(cli.pinned_numbers(cli.README)) == {"dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl"}
+def test_the_evaluation_page_pins_hybrid_numbers_for_every_set():
+    assert set(cli.pinned_numbers(cli.PINNED)) == {"dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl"}
 
 
 def test_local_search_adapter_returns_verbatim_passages(fake_searcher):

@@ -7,10 +7,12 @@ from collections import Counter
 
 import pytest
 
+from index.backends.embedded.folders import DATABASE, current_build
+from index.backends.tables import filter_where
 from index.dedup import jaccard, near_duplicate_groups, shingles
 from index.filters import Filters, date_span
-from index.publish import DATABASE, current_build
 from index.query import parse_query
+from index.request import SearchRequest
 from index.search import Searcher, named_councils, without_names
 from ingest.build import build_index
 from ingest.metadata import authority_name, inspection_dates, normalise_role, section_judgement
@@ -142,7 +144,7 @@ def test_speaker_labels_are_normalised_to_the_vocabulary(label, role):
     ],
 )
 def test_survey_quotes_carry_their_speakers_role(built, words, role):
-    hits = built[1].search(f'"{words}"', 5, "keyword").hits
+    hits = built[1].search(SearchRequest(f'"{words}"', k=5, mode="keyword")).hits
     assert hits and role in hits[0].passage.roles and hits[0].document.id == "survey"
 
 
@@ -347,7 +349,7 @@ def test_date_filters_follow_each_dates_precision():
     assert date_span("2024") == ("2024-01-01", "2024-12-31")
     assert date_span("2024-02") == ("2024-02-01", "2024-02-29")
     filters = Filters(date_from="2024-07-15")
-    where, params = filters.where()
+    where, params = filter_where(filters)
     assert "d.date_end >= ?" in where and params == ["2024-07-15"]  # a document dated 2024-07 still matches
 
 
@@ -385,13 +387,15 @@ QUESTION = "Nottinghamshire homeless joint assessment"
 @pytest.mark.parametrize("mode", ["hybrid", "keyword", "semantic"])
 def test_a_named_councils_reports_come_first_and_the_switch_turns_it_off(built, mode):
     searcher = built[1]
-    on = searcher.search(QUESTION, 100, mode, fold=False)
-    off = searcher.search(QUESTION, 100, mode, fold=False, named=False)
+    on = searcher.search(SearchRequest(QUESTION, k=100, mode=mode, fold=False))
+    off = searcher.search(SearchRequest(QUESTION, k=100, mode=mode, fold=False, named=False))
     assert on.named == ("Nottinghamshire",) and off.named == ()
     about = [hit.document.id == NOTTS for hit in on.hits]
     assert about[0] and about == sorted(about, reverse=True)  # every passage of the report before any other
     assert not all(hit.document.id == NOTTS for hit in off.hits[:3])  # the notes on joint assessments rank high too
-    rest = searcher.search("homeless joint assessment", 100, mode, fold=False)  # the name chose the documents
+    rest = searcher.search(
+        SearchRequest("homeless joint assessment", k=100, mode=mode, fold=False)
+    )  # the name chose the documents
     others = [hit.passage.id for hit in rest.hits if hit.document.id != NOTTS]
     assert [hit.passage.id for hit in on.hits if hit.document.id != NOTTS] == others[: 100 - sum(about)]
 
@@ -399,13 +403,15 @@ def test_a_named_councils_reports_come_first_and_the_switch_turns_it_off(built, 
 def test_a_name_only_its_own_report_uses_may_be_typed_in_lower_case(built):
     searcher = built[1]
     assert searcher.councils(searcher.current()) == {"Nottinghamshire": True}
-    assert searcher.search(QUESTION.lower(), 10, "keyword").named == ("Nottinghamshire",)
+    assert searcher.search(SearchRequest(QUESTION.lower(), k=10, mode="keyword")).named == ("Nottinghamshire",)
 
 
 def test_a_local_authority_filter_wins_over_a_named_council(built):
-    results = built[1].search(QUESTION, 10, "keyword", filters=Filters(local_authority=("Nottinghamshire",)))
+    results = built[1].search(
+        SearchRequest(QUESTION, k=10, mode="keyword", filters=Filters(local_authority=("Nottinghamshire",)))
+    )
     assert results.named == ("Nottinghamshire",) and {hit.document.id for hit in results.hits} == {NOTTS}
-    results = built[1].search("Tameside homeless joint assessment", 10, "keyword")
+    results = built[1].search(SearchRequest("Tameside homeless joint assessment", k=10, mode="keyword"))
     assert results.named == ()  # the notes mention Tameside, but no Ofsted report is about it
 
 
@@ -422,6 +428,6 @@ def test_the_api_and_page_say_which_councils_came_first(client):
 def test_a_named_council_the_filters_leave_out_changes_nothing(built):
     searcher = built[1]
     for filters in (Filters(kind=("guidance",)), Filters(local_authority=("Nottinghamshire",), kind=("commentary",))):
-        on = searcher.search(QUESTION, 20, "keyword", filters=filters)
-        off = searcher.search(QUESTION, 20, "keyword", filters=filters, named=False)
+        on = searcher.search(SearchRequest(QUESTION, k=20, mode="keyword", filters=filters))
+        off = searcher.search(SearchRequest(QUESTION, k=20, mode="keyword", filters=filters, named=False))
         assert on.named == () and [h.passage.id for h in on.hits] == [h.passage.id for h in off.hits]

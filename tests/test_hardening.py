@@ -14,7 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from index.publish import BUILDS, CURRENT, current_build, ingest_lock
+from index.backends.embedded.folders import BUILDS, CURRENT, current_build, ingest_lock
+from index.request import SearchRequest
 from index.search import Searcher
 from ingest.__main__ import main
 from ingest.build import build_index
@@ -150,13 +151,13 @@ def test_a_full_disk_or_io_error_while_writing_leaves_the_published_index_servin
         path.write_bytes(b"partial")
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr("index.publish.write_vectors", failing_write)
+    monkeypatch.setattr("index.backends.embedded.folders.write_vectors", failing_write)
     assert main(["--config", str(config.source)]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and os.strerror(code) in err and "the published index is unchanged" in err
     assert current_build(config.index).name == published
     assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == [published]
-    assert Searcher(config, fake_embedder).search("kinship allowances", 1).hits
+    assert Searcher(config, fake_embedder).search(SearchRequest("kinship allowances", k=1)).hits
     report = json.loads(Path(err.split("Report: ")[1].strip()).read_text())
     assert report["interrupted"] and not report["published"]
     monkeypatch.undo()

@@ -16,11 +16,13 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
+from index.backends.base import IndexNotFound
+from index.backends.embedded.folders import BUILDS, CURRENT, DATABASE, current_build, ingest_lock, rollback
+from index.backends.embedded.vectors import FaissVectors
 from index.config import load_config
 from index.manifest import Manifest
-from index.publish import BUILDS, CURRENT, DATABASE, IndexNotFound, current_build, ingest_lock, rollback
+from index.request import SearchRequest
 from index.search import Searcher
-from index.vectors import Vectors
 from ingest.__main__ import ProgressView, main
 from ingest.build import build_index
 from ingest.check import check_index
@@ -95,7 +97,9 @@ def test_only_changed_documents_are_reingested_and_the_rest_reused(small, fake_e
     }
     assert report.ignored == ["notes.xlsx"] and report.previous and report.version != report.previous
     searcher = Searcher(config, fake_embedder)
-    assert "court process" in searcher.search("kinship court process", 1, "keyword").hits[0].passage.text
+    assert (
+        "court process" in searcher.search(SearchRequest("kinship court process", k=1, mode="keyword")).hits[0].passage.text
+    )
     assert searcher.current().store.documents["fostering"].title == "Fostering sufficiency report"
     assert check_index(config) == []
     (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are 25.")
@@ -110,12 +114,12 @@ def test_unchanged_documents_keep_passage_ids_and_vectors(small, fake_embedder):
     config, corpus = small
     build_index(config, fake_embedder)
     before = passages_by_document(config)
-    old = Vectors(current_build(config.index) / "vectors.faiss")
+    old = FaissVectors(current_build(config.index) / "vectors.faiss")
     old_vectors = {pid: old.reconstruct(pid).tolist() for pid, _ in before["fostering.pdf"]}
     (corpus / "kinship.txt").write_text("Kinship carers said the court process was slow and confusing.")
     build_index(config, fake_embedder)
     after = passages_by_document(config)
-    new = Vectors(current_build(config.index) / "vectors.faiss")
+    new = FaissVectors(current_build(config.index) / "vectors.faiss")
     assert after["fostering.pdf"] == before["fostering.pdf"] and after["advocacy.txt"] == before["advocacy.txt"]
     assert {pid: new.reconstruct(pid).tolist() for pid, _ in after["fostering.pdf"]} == old_vectors
     assert min(pid for pid, _ in after["kinship.txt"]) > max(pid for v in before.values() for pid, _ in v)
@@ -126,10 +130,12 @@ def test_removed_document_is_no_longer_found(small, fake_embedder):
     config, corpus = small
     build_index(config, fake_embedder)
     searcher = Searcher(config, fake_embedder)
-    assert searcher.search('"independent advocate"', 5, "keyword").hits
+    assert searcher.search(SearchRequest('"independent advocate"', k=5, mode="keyword")).hits
     (corpus / "advocacy.txt").unlink()
     assert statuses(build_index(config, fake_embedder))["advocacy.txt"] == "removed"
-    assert not searcher.search('"independent advocate"', 5, "keyword").hits  # the searcher follows CURRENT
+    assert not searcher.search(
+        SearchRequest('"independent advocate"', k=5, mode="keyword")
+    ).hits  # the searcher follows CURRENT
     assert check_index(config) == []
 
 
@@ -209,7 +215,10 @@ def test_rollback_publishes_the_previous_build_and_old_builds_are_cleaned(small,
     assert first not in (second, third)
     assert rollback(config.index) == (third, second)
     assert current_build(config.index).name == second
-    assert "court process" in Searcher(config, fake_embedder).search("kinship", 1, "keyword").hits[0].passage.text
+    assert (
+        "court process"
+        in Searcher(config, fake_embedder).search(SearchRequest("kinship", k=1, mode="keyword")).hits[0].passage.text
+    )
     with pytest.raises(IndexNotFound, match="nothing to roll back to"):
         rollback(config.index)
 
@@ -237,7 +246,7 @@ def test_second_ingest_is_refused_while_one_runs(small):
 # aid so that kill -9 lands mid-write every time (the writing itself is the real code).
 PAUSE_MID_WRITE = """
 import sys, time, runpy
-import index.publish as publish
+import index.backends.embedded.folders as publish
 real = publish.write_vectors
 def write_vectors_then_pause(path, ids, vectors, *options):
     real(path, ids, vectors, *options)
@@ -275,7 +284,7 @@ def test_kill_9_leaves_the_published_index_servable(tmp_path, embedder, moment):
     process.wait()
     assert current_build(config.index).name == published
     searcher = Searcher(config, embedder)
-    assert searcher.search("kinship allowances", 3).hits and searcher.current().version == published
+    assert searcher.search(SearchRequest("kinship allowances", k=3)).hits and searcher.current().version == published
     report = build_index(config, embedder)
     assert report.published and report.totals()["added"] == 12
     assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == sorted([published, report.version])
@@ -322,7 +331,7 @@ def test_a_document_of_hundreds_of_pages_is_ingested_with_progress(tmp_path, fak
     large = next(f for f in report.files if f.path == "large.pdf")
     assert (large.status, large.pages) == ("added", 300) and large.passages >= 300
     assert "[1/2] added large.pdf: 300 pages" in capsys.readouterr().err
-    hit = Searcher(config, fake_embedder).search('"team met 217 children"', 1, "keyword").hits[0]
+    hit = Searcher(config, fake_embedder).search(SearchRequest('"team met 217 children"', k=1, mode="keyword")).hits[0]
     assert hit.passage.page == 217 and hit.passage.page_label == "217"
 
 
@@ -451,14 +460,14 @@ def test_the_audit_confirms_passages_on_their_page_and_finds_a_wrong_page(small,
 
 def test_a_vector_index_setting_change_rebuilds_with_the_new_index(small, fake_embedder, tmp_path):
     """[search] exact_limit and nprobe are applied at build time, so changing them is never silently ignored."""
-    from index.vectors import Vectors
+    from index.backends.embedded.vectors import FaissVectors
 
     config, corpus = small
     build_index(config, fake_embedder)
     changed = fake_config(tmp_path, corpus, "[search]\nexact_limit = 2\nnprobe = 2\n")
     report = build_index(changed, fake_embedder)
     assert report.rebuild.startswith("vector index settings changed (vectors exact up to 50000 passages")
-    vectors = Vectors(current_build(changed.index) / "vectors.faiss")
+    vectors = FaissVectors(current_build(changed.index) / "vectors.faiss")
     assert len(vectors) > 2 and vectors.ivf is not None and vectors.ivf.nprobe == 2, len(vectors)
 
 

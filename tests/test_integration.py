@@ -7,8 +7,9 @@ import pytest
 from pypdf import PdfReader
 
 from evaluation.gold import fold
+from index.backends.embedded.folders import CURRENT, DATABASE, current_build
 from index.manifest import Chunking, Manifest
-from index.publish import CURRENT, DATABASE, current_build
+from index.request import SearchRequest
 from index.search import Searcher
 from ingest.build import build_index
 from tests.conftest import fake_config
@@ -54,7 +55,7 @@ def test_report_counts(built):
 
 @pytest.mark.parametrize("query, mode, document_id, phrase", KNOWN)
 def test_known_queries_find_known_passages(searcher, query, mode, document_id, phrase):
-    hits = searcher.search(query, 10, mode).hits  # the first page of results
+    hits = searcher.search(SearchRequest(query, k=10, mode=mode)).hits  # the first page of results
     assert any(h.document.id == document_id and fold(phrase) in fold(h.passage.text) for h in hits), [
         (h.document.id, h.passage.text[:60]) for h in hits
     ]
@@ -63,7 +64,7 @@ def test_known_queries_find_known_passages(searcher, query, mode, document_id, p
 def test_hits_are_verbatim_and_on_their_page(built, searcher):
     config, _ = built
     for query in ["care leavers in custody", "local offer publication", "staying close"]:
-        for hit in searcher.search(query, 10).hits:
+        for hit in searcher.search(SearchRequest(query, k=10)).hits:
             document, _ = searcher.document(hit.document.id)
             assert document.text[hit.passage.start : hit.passage.end] == hit.passage.text
             if document.is_pdf:
@@ -90,12 +91,12 @@ def test_fts_index_is_consistent(built):
 
 
 def test_results_are_deterministic(searcher):
-    first = [(h.passage.id, h.score) for h in searcher.search("foster carers", 10).hits]
-    assert first == [(h.passage.id, h.score) for h in searcher.search("foster carers", 10).hits]
+    first = [(h.passage.id, h.score) for h in searcher.search(SearchRequest("foster carers", k=10)).hits]
+    assert first == [(h.passage.id, h.score) for h in searcher.search(SearchRequest("foster carers", k=10)).hits]
 
 
 def test_hybrid_reports_which_retrievers_matched(searcher):
-    hits = searcher.search("Nottinghamshire children's homes", 10, "hybrid").hits
+    hits = searcher.search(SearchRequest("Nottinghamshire children's homes", k=10, mode="hybrid")).hits
     assert all(set(h.matched_by) <= {"keyword", "semantic"} for h in hits)
     assert any(h.matched_by == ("keyword", "semantic") for h in hits)
 
@@ -123,7 +124,12 @@ def test_a_document_that_turns_bad_keeps_its_indexed_version(tmp_path, fake_embe
     failed = {f.path: f for f in report.failed}
     assert set(failed) == {"a.txt", "b.pdf"} and failed["a.txt"].kept and not failed["b.pdf"].kept
     assert "empty file" in failed["a.txt"].reason and "not a PDF" in failed["b.pdf"].reason
-    assert Searcher(config, fake_embedder).search("placement stability", 1).hits[0].passage.text.startswith("Placement")
+    assert (
+        Searcher(config, fake_embedder)
+        .search(SearchRequest("placement stability", k=1))
+        .hits[0]
+        .passage.text.startswith("Placement")
+    )
     again = build_index(config, fake_embedder)  # unchanged bad files are not retried, and are still reported
     assert not again.published and {f.path for f in again.failed} == {"a.txt", "b.pdf"}
 

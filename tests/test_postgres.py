@@ -13,9 +13,10 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
+from index.backends.base import IngestLocked
+from index.backends.postgres import Postgres, schema_of
 from index.filters import Filters
-from index.postgres import Postgres, schema_of
-from index.publish import IngestLocked
+from index.request import SearchRequest
 from index.search import IndexGone, Searcher
 from ingest.__main__ import main as ingest_main
 from ingest.build import build_index
@@ -62,23 +63,29 @@ def test_search_on_postgres_ranks_as_the_embedded_backend_does(tmp_path, pg, fak
     narrowed = Filters(kind=("report",))
     for query in QUERIES:
         for options in ({}, {"filters": narrowed}, {"offset": 2, "k": 3}, {"fold": False}):
-            got, expected = ours.search(query, mode=mode, **options), theirs.search(query, mode=mode, **options)
+            got, expected = (
+                ours.search(SearchRequest(query, mode=mode, **options)),
+                theirs.search(SearchRequest(query, mode=mode, **options)),
+            )
             assert [r[:2] for r in ranked(got)] == [r[:2] for r in ranked(expected)], (query, options)
             assert [r[2] for r in ranked(got)] == pytest.approx([r[2] for r in ranked(expected)], abs=1e-5)
             assert (got.weak, got.suggestion) == (expected.weak, expected.suggestion)
             if mode != "hybrid":  # hybrid's 100 semantic candidates end among the test double's tied scores
                 assert (got.total, got.facets) == (expected.total, expected.facets)
-        grouped, expected = ours.search(query, mode=mode, group=True), theirs.search(query, mode=mode, group=True)
+        grouped, expected = (
+            ours.search(SearchRequest(query, mode=mode, group=True)),
+            theirs.search(SearchRequest(query, mode=mode, group=True)),
+        )
         if mode != "hybrid":
             assert [(g.document.id, g.count) for g in grouped.groups] == [(g.document.id, g.count) for g in expected.groups]
-    assert ours.search("kinshp carers", mode=mode).suggestion == "kinship carers"
+    assert ours.search(SearchRequest("kinshp carers", mode=mode)).suggestion == "kinship carers"
 
 
 def test_ingest_publishes_reuses_checks_and_rolls_back_on_postgres(pg_small, fake_embedder, capsys):
     config, corpus = pg_small
     first = build_index(config, fake_embedder)
     searcher = Searcher(config, fake_embedder)
-    assert searcher.search("advocate").version == first.version
+    assert searcher.search(SearchRequest("advocate")).version == first.version
     before = Postgres(config.dsn).current()
 
     (corpus / "leaving.txt").write_text("Care leavers need a home and a personal adviser.", encoding="utf-8")
@@ -87,21 +94,21 @@ def test_ingest_publishes_reuses_checks_and_rolls_back_on_postgres(pg_small, fak
     for path in ("kinship.txt", "fostering.pdf"):  # unchanged documents keep their passages, ids and vectors
         old, new = before.take(path), after.take(path)
         assert [p.id for p in old[1]] == [p.id for p in new[1]] and (old[2] == new[2]).all()
-    assert searcher.search("personal adviser").version == second.version  # picked up without a restart
-    assert searcher.search("personal adviser").hits[0].document.path == "leaving.txt"
+    assert searcher.search(SearchRequest("personal adviser")).version == second.version  # picked up without a restart
+    assert searcher.search(SearchRequest("personal adviser")).hits[0].document.path == "leaving.txt"
     assert check_index(config) == []
 
     (corpus / "kinship.txt").write_text("Kinship carers are paid the same allowance everywhere now.", encoding="utf-8")
     third = build_index(config, fake_embedder)
     assert schemas(config.dsn) == {schema_of(second.version), schema_of(third.version)}  # the one it replaced is kept
-    assert searcher.search("advocate", version=second.version).version == second.version
+    assert searcher.search(SearchRequest("advocate", version=second.version)).version == second.version
     with pytest.raises(IndexGone):
-        searcher.search("advocate", version=first.version)
+        searcher.search(SearchRequest("advocate", version=first.version))
     assert check_index(config) == []
 
     assert ingest_main(["--config", str(config.source), "--rollback"]) == 0
     assert f"Rolled back: published index {second.version} (was {third.version})" in capsys.readouterr().out
-    assert searcher.search("advocate").version == second.version
+    assert searcher.search(SearchRequest("advocate")).version == second.version
     assert [line.split(":")[0] for line in check_index(config)] == ["kinship.txt"]  # it changed since that build
 
 
@@ -115,7 +122,7 @@ def test_a_failed_write_leaves_the_published_build_and_no_trace(pg_small, fake_e
             raise OSError(28, "No space left on device")
         return copy(cursor, table, columns, rows, **options)
 
-    from index import postgres
+    from index.backends.postgres import write as postgres
 
     copy = postgres.copy
     monkeypatch.setattr(postgres, "copy", fail)

@@ -9,11 +9,11 @@ import sqlite3
 import numpy as np
 import pytest
 
+from index.backends.embedded.folders import DATABASE, current_build
+from index.backends.embedded.postings import followed, top
+from index.backends.embedded.store import SqliteStore
 from index.filters import Filters
-from index.postings import followed, top
-from index.publish import DATABASE, current_build
 from index.query import Match, keyword_match, parse_query
-from index.store import Store
 from tests.test_filters import NOTTS, build_filters_corpus
 
 QUERIES = [
@@ -46,9 +46,9 @@ def stores(tmp_path_factory, fake_embedder):
     """The filters tests' corpus (with quotes by role), its store twice: searching the postings, and FTS5 alone."""
     config = build_filters_corpus(tmp_path_factory.mktemp("postings"), fake_embedder)
     path = current_build(config.index) / DATABASE
-    fts = Store(path)
+    fts = SqliteStore(path)
     fts.has_postings = False
-    return Store(path), fts
+    return SqliteStore(path), fts
 
 
 def same(found: list, expected: list) -> None:
@@ -113,7 +113,7 @@ def test_an_index_built_before_the_postings_is_searched_with_fts5(stores, tmp_pa
     shutil.copy(stores[0].uri.removeprefix("file://").removesuffix("?mode=ro"), path)
     with sqlite3.connect(path) as db:
         db.execute("DROP TABLE postings")
-    old = Store(path)
+    old = SqliteStore(path)
     match = keyword_match(parse_query("children's social care", 500))
     assert not old.has_postings
     same(old.match(match, 1000), stores[1].match(match, 1000))

@@ -1,14 +1,13 @@
 """Query parsing and FTS5 escaping: user text can never become FTS5 syntax."""
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import index
 from index import terms
+from index.backends.embedded.store import SCHEMA
 from index.query import QueryError, escape_fts, parse_query
 
 
@@ -124,10 +123,10 @@ def test_a_word_the_corpus_never_uses_takes_no_share_of_the_budget(fake_built, f
     ],
 )
 def test_the_postgres_tokens_are_those_of_the_embedded_index(text):
-    """index/terms.py gives the tokens the embedded index's own FTS5 table (index/schema.sql) makes, in order:
-    these include words where other Porter stemmers differ (terminology, straße)."""
+    """index/terms.py gives the tokens the embedded index's own FTS5 table (index/backends/embedded/schema.sql)
+    makes, in order: these include words where other Porter stemmers differ (terminology, straße)."""
     db = sqlite3.connect(":memory:")
-    db.executescript((Path(index.__file__).parent / "schema.sql").read_text(encoding="utf-8"))
+    db.executescript(SCHEMA)
     db.execute("CREATE VIRTUAL TABLE v USING fts5vocab(passages_fts, 'instance')")
     db.execute("INSERT INTO passages_fts (rowid, text, context) VALUES (1, ?, '')", (text,))
     expected = [term for (term,) in db.execute("SELECT term FROM v ORDER BY offset")]

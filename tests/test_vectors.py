@@ -4,7 +4,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index.vectors import Vectors, write_vectors
+from index.backends.embedded.vectors import FaissVectors, write_vectors
 
 
 def unit(rows: int, seed: int) -> np.ndarray:
@@ -19,7 +19,7 @@ def unit(rows: int, seed: int) -> np.ndarray:
 def test_big_indexes_are_ivf_and_find_what_exact_search_finds(tmp_path, exact_limit, kind):
     vectors, ids = unit(5_000, 0), list(range(7, 5_007))
     write_vectors(tmp_path / "v.faiss", ids, vectors, exact_limit=exact_limit, nprobe=16)
-    index = Vectors(tmp_path / "v.faiss")
+    index = FaissVectors(tmp_path / "v.faiss")
     assert type(faiss.downcast_index(index.index.index)).__name__ == kind and len(index) == 5_000
     assert (index.ivf is None) == (kind == "IndexFlatIP")
     queries = unit(100, 1)

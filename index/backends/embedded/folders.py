@@ -5,16 +5,16 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
+from index.backends.base import IndexNotFound, IngestLocked, new_version
+from index.backends.embedded.store import write_index
+from index.backends.embedded.vectors import write_vectors
 from index.manifest import MANIFEST, Manifest
 from index.models import Document, Passage
-from index.store import write_index
-from index.vectors import write_vectors
 
 LEGACY = Path("index") / "data"  # where indexes were kept, inside the code, before [paths] index = "data"
 BUILDS = "builds"
@@ -22,20 +22,6 @@ CURRENT = "CURRENT"
 LOCK = "ingest.lock"
 DATABASE = "index.sqlite"
 VECTORS = "vectors.faiss"
-
-
-class IndexNotFound(RuntimeError):
-    """No index has been published yet."""
-
-
-class IngestLocked(RuntimeError):
-    """Another ingest holds the lock."""
-
-
-def new_version() -> str:
-    """A new index version: the time, then the process id, so that versions sort in time order."""
-    now = time.time()
-    return time.strftime("%Y%m%dT%H%M%S", time.localtime(now)) + f"{now % 1:.6f}"[1:] + f"-{os.getpid()}"
 
 
 def new_build(root: Path) -> Path:

@@ -31,8 +31,8 @@ def write_vectors(path: Path, ids: list[int], vectors: np.ndarray, exact_limit: 
     faiss.write_index(index, str(path))
 
 
-class Vectors:
-    """Nearest-neighbour search over one index's passage vectors."""
+class FaissVectors:
+    """Nearest-neighbour search over one build's passage vectors (the Vectors protocol)."""
 
     def __init__(self, path: Path):
         self.index = faiss.read_index(str(path))

@@ -30,6 +30,7 @@ PDF_POLICY = "default-src 'none'; object-src 'self'; frame-ancestors 'self'"  # 
 def create_app(test_config: dict | None = None, searcher: Searcher | None = None) -> Flask:
     """App factory: settings from the config file (CONFIG_FILE, else $SEARCH_CONFIG, else config.toml)."""
     app = Flask(__name__)
+    app.url_map.merge_slashes = False  # "//x" is not found, rather than redirected to an address built on the Host
     app.config.from_mapping(CONFIG_FILE=None)
     app.json.sort_keys = False  # fields in their documented order, facet values most frequent first
     if test_config:

@@ -201,7 +201,7 @@ def document(document_id: str):
         back=back,
         sections=page_sections(doc, target, words),
         cite=citation(doc, target.page_label) if target else citation(doc),
-        reference=exports.reference(doc, target.page_label if target else "", request.url),
+        reference=exports.reference(doc, target.page_label, passage_url(target, external=True)) if target else "",
         target_key=passage_key(target) if target else "",
     )
     return cacheable(make_response(page), searcher().current().version, doc.fingerprint)

@@ -72,6 +72,24 @@ def test_8_the_host_header_never_reaches_a_link(client):
     assert "evil" not in json.dumps(catalogue)
 
 
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/?q=care", "/?q=care&group=document", "/documents", "/documents/practice-note", "/api/search?q=care&k=3",
+     "/api/search?q=care&format=csv", "/api/search?q=care&format=ris", "/api/search?q=care&format=bibtex",
+     "/api/search?q=care&format=jsonl", "/api/context?q=care", "/api/documents", "/api/openapi.json", "/api/docs",
+     "/healthz", "/nope", "/api/nope", "passage"],
+)  # fmt: skip
+def test_8_a_forged_host_is_written_into_no_page_or_answer(client, path):
+    """A shared cache keyed on the path must never store a citation or link naming another site."""
+    if path == "passage":  # a document page with a passage marked: it shows "Cite this" with a link
+        path = client.get("/api/search?q=care&k=1").get_json()["results"][0]["url"].removeprefix("http://127.0.0.1:8000")
+    forged = client.get(path, headers={"Host": "evil.example:666"})
+    assert b"evil.example" not in forged.get_data(), path
+    honest = client.get(path)
+    if forged.headers.get("ETag"):
+        assert forged.get_data() == honest.get_data(), path  # the same ETag may only ever mean the same bytes
+
+
 def test_8_links_use_the_configured_public_address(fake_built, fake_searcher, tmp_path):
     config_file = tmp_path / "config.toml"
     config_file.write_text(Path(fake_built[0].source).read_text() + '[server]\nbase_url = "https://search.example.org/"\n')
@@ -265,3 +283,9 @@ def test_ingest_works_from_code_piped_to_python(tmp_path):
     )
     done = subprocess.run([sys.executable, "-"], input=script, text=True, capture_output=True, cwd=ROOT, timeout=120)
     assert done.stdout.strip() == "3 []", done.stderr
+
+
+@pytest.mark.parametrize("path", ["//x", "//documents", "//api//search"])
+def test_8_a_doubled_slash_is_not_redirected_to_the_host(client, path):
+    response = client.get("/", headers={"Host": "evil.example:666"}, environ_overrides={"PATH_INFO": path})
+    assert "evil.example" not in response.headers.get("Location", "") and b"evil.example" not in response.get_data()

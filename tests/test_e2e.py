@@ -93,7 +93,7 @@ def test_the_development_sets_through_the_batch_api_reproduce_in_process_evaluat
     process, base = start_server(config.source)
     try:
         searcher = Searcher(config, embedder)
-        for name in ("dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl"):
+        for name in ("dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl", "dev-questions.jsonl"):
             queries = load_queries(ROOT / "evaluation" / name)
             for mode in ("hybrid", "keyword", "semantic"):
                 over_http, in_process = [], []

@@ -46,7 +46,7 @@ def test_regression_check_uses_the_pinned_numbers(monkeypatch, tmp_path):
 
 
 def test_the_evaluation_page_pins_hybrid_numbers_for_every_set():
-    assert set(cli.pinned_numbers(cli.PINNED)) == {"dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl"}
+    assert set(cli.pinned_numbers(cli.PINNED)) == {"dev.jsonl", "dev-pdf.jsonl", "dev-named.jsonl", "dev-questions.jsonl"}
 
 
 def test_local_search_adapter_returns_verbatim_passages(fake_searcher):

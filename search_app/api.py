@@ -141,13 +141,13 @@ def export(results: Results, form: str):
     hits, urls = results.hits, {}
     for hit in hits:
         urls.setdefault(hit.document.id, external_url("pages.document", document_id=hit.document.id))
+    links = {hit.passage.id: hit_url(hit, external=True) for hit in hits}
     if form == "csv":
-        text = exports.csv_text([exports.csv_row(hit, hit_url(hit, external=True)) | {"citation": citation(hit)}
-                                 for hit in hits])  # fmt: skip
+        text = exports.csv_text([exports.csv_row(hit, links[hit.passage.id]) | {"citation": citation(hit)} for hit in hits])
     elif form == "jsonl":
         text = exports.jsonl_text([hit_json(hit) for hit in hits])
     elif form == "ris":
-        text = exports.ris_text(hits, urls)
+        text = exports.ris_text(hits, links)
     else:
         text = exports.bibtex_text(hits, urls)
     content_type, extension = exports.FORMATS[form]

@@ -1,11 +1,16 @@
-"""A result set to take away: CSV and JSON Lines (a row per passage), RIS and BibTeX (an entry per document cited,
-with the pages), written with csv, rispy and bibtexparser; and the reference a journalist pastes."""
+"""A result set to take away: CSV, JSON Lines and RIS (a row or record per passage), BibTeX (an entry per document
+cited, with the pages), written with csv, rispy and bibtexparser; and the reference a journalist pastes.
+
+Everything written here is neutralised where it is written, whatever the metadata holds: a CSV cell that a
+spreadsheet would run as a formula gets a leading apostrophe (OWASP's rule), and a line break inside an RIS or
+BibTeX field becomes a space, so no title can start a record or field of its own."""
 
 from __future__ import annotations
 
 import csv
 import datetime
 import io
+import itertools
 import json
 import re
 
@@ -14,7 +19,7 @@ import rispy
 from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
-from index.models import Document, Hit
+from index.models import Document, Hit, passage_key
 
 FORMATS = {  # format -> (content type, file extension)
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -22,8 +27,11 @@ FORMATS = {  # format -> (content type, file extension)
     "ris": ("application/x-research-info-systems; charset=utf-8", "ris"),
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
 }
-CSV_COLUMNS = ("rank", "quote", "title", "publisher", "date", "page_label", "page", "section", "local_authority",
-               "judgement", "section_judgement", "roles", "citation", "link", "publisher_url")  # fmt: skip
+CSV_COLUMNS = ("rank", "score", "quote", "title", "publisher", "date", "kind", "document_id", "page_label", "page",
+               "section", "local_authority", "judgement", "section_judgement", "roles", "citation", "link",
+               "passage_id", "passage_key", "publisher_url")  # fmt: skip
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
+BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")  # every line break Python's splitlines knows
 RIS_TYPES = {"guidance": "GOVDOC", "inspection": "RPRT", "report": "RPRT", "survey write-up": "RPRT", "news": "NEWS",
              "commentary": "BLOG", "summary": "RPRT"}  # fmt: skip
 
@@ -50,11 +58,23 @@ def filename(query: str, extension: str) -> str:
     return f"search-{words}.{extension}"
 
 
+def cell(value):
+    """A CSV cell no spreadsheet runs: text that would start a formula gets a leading apostrophe."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def one_line(text: str) -> str:
+    """Text with every line break made a space: an RIS or BibTeX field that cannot start another."""
+    return BREAKS.sub(" ", text)
+
+
 def csv_text(rows: list[dict]) -> str:
+    """CSV with a byte-order mark, so that Excel reads it as UTF-8; every cell neutralised."""
     out = io.StringIO()
+    out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({name: cell(value) for name, value in row.items()} for row in rows)
     return out.getvalue()
 
 
@@ -62,11 +82,12 @@ def csv_row(hit: Hit, link: str) -> dict:
     """One passage as a CSV row."""
     document, passage = hit.document, hit.passage
     return {
-        "rank": hit.rank, "quote": passage.text, "title": document.title, "publisher": document.publisher,
-        "date": document.date, "page_label": passage.page_label, "page": passage.page, "section": passage.section,
+        "rank": hit.rank, "score": hit.score, "quote": passage.text, "title": document.title,
+        "publisher": document.publisher, "date": document.date, "kind": document.kind, "document_id": document.id,
+        "page_label": passage.page_label, "page": passage.page, "section": passage.section,
         "local_authority": document.local_authority, "judgement": document.judgements.get("overall", ""),
         "section_judgement": passage.section_judgement, "roles": "; ".join(passage.roles), "link": link,
-        "publisher_url": document.publisher_url,
+        "passage_id": passage.id, "passage_key": passage_key(passage), "publisher_url": document.publisher_url,
     }  # fmt: skip
 
 
@@ -81,17 +102,29 @@ def cited_documents(hits: list[Hit]) -> list[tuple[Document, list[str]]]:
     return list(pages.values())
 
 
-def ris_text(hits: list[Hit], urls: dict[str, str]) -> str:
+class RisWriter(rispy.RisWriter):
+    """rispy's writer without its "1." line before each record (not RIS; Zotero skips it, others may not)."""
+
+    def set_header(self, count: int) -> str:
+        return ""
+
+
+def ris_text(hits: list[Hit], links: dict[int, str]) -> str:
+    """A record per passage: the document as the work, the quote as its abstract, the page, and links to the
+    publisher's page (where known) and to the passage."""
     entries = []
-    for document, pages in cited_documents(hits):
+    for hit in hits:
+        document, passage = hit.document, hit.passage
         entry = {"type_of_reference": RIS_TYPES.get(document.kind, "GEN"), "title": document.title,
                  "authors": [document.publisher or "Anonymous"], "publisher": document.publisher,
-                 "year": year(document), "date": document.date,
-                 "urls": [url for url in (document.publisher_url, urls[document.id]) if url]}  # fmt: skip
-        if pages:
-            entry |= {"start_page": pages[0], "notes": [f"Pages cited: {', '.join(pages)}"]}
-        entries.append(entry)
-    return rispy.dumps(entries)
+                 "year": year(document), "date": document.date, "abstract": passage.text,
+                 "urls": [url for url in (document.publisher_url, links[passage.id]) if url],
+                 "notes": [f"Passage {passage_key(passage)}, rank {hit.rank}"]}  # fmt: skip
+        if document.is_pdf:
+            entry["start_page"] = passage.page_label or str(passage.page)
+        entries.append({tag: [one_line(v) for v in value] if isinstance(value, list) else one_line(value)
+                        for tag, value in entry.items() if value})  # fmt: skip
+    return rispy.dumps(entries, implementation=RisWriter)
 
 
 def bibtex_text(hits: list[Hit], urls: dict[str, str]) -> str:
@@ -99,15 +132,22 @@ def bibtex_text(hits: list[Hit], urls: dict[str, str]) -> str:
     keys: set[str] = set()
     for document, pages in cited_documents(hits):
         base = re.sub(r"[^a-z0-9]", "", (document.publisher or "anon").lower())[:20] + year(document)
-        key = next(f"{base}{suffix}" for suffix in ["", *"abcdefghijklmnopqrstuvwxyz", *map(str, range(100))]
-                   if f"{base}{suffix}" not in keys)  # fmt: skip
+        key = next(f"{base}{suffix}" for suffix in suffixes() if f"{base}{suffix}" not in keys)
         keys.add(key)
-        fields = [Field("title", document.title), Field("institution", document.publisher or "Anonymous"),
-                  Field("year", year(document)), Field("url", document.publisher_url or urls[document.id])]  # fmt: skip
+        author = one_line(document.publisher or "Anonymous")
+        fields = [Field("title", one_line(document.title)), Field("institution", author), Field("year", year(document)),
+                  Field("url", document.publisher_url or urls[document.id])]  # fmt: skip
         if pages:
             fields.append(Field("pages", ", ".join(pages)))
         library.add(Entry("techreport", key, fields))
-    return bibtexparser.write_string(library, prepend_middleware=[LatexEncodingMiddleware()])
+    encoding = LatexEncodingMiddleware(enclose_urls=False)  # url = {https://…}, as biblatex and Zotero read it
+    return bibtexparser.write_string(library, prepend_middleware=[encoding])
+
+
+def suffixes():
+    """ "", a…z, then 1, 2, 3…: as many BibTeX keys for one publisher and year as there are documents."""
+    yield from ["", *"abcdefghijklmnopqrstuvwxyz"]
+    yield from map(str, itertools.count(1))
 
 
 def jsonl_text(items: list[dict]) -> str:

@@ -11,8 +11,8 @@ import bibtexparser
 import pytest
 import rispy
 
-from index.models import Document
-from search_app import create_app
+from index.models import Document, Hit, Passage
+from search_app import create_app, exports
 from search_app.exports import reference
 
 QUERY = "q=care+leavers&kind=guidance&kind=inspection&kind=commentary"
@@ -47,10 +47,15 @@ def test_exports_have_their_content_type_and_a_file_name(client, form, media, ex
 
 
 def test_csv_has_a_row_per_passage_of_the_whole_result_set(client):
-    rows = list(csv.DictReader(io.StringIO(client.get(f"/api/search?{QUERY}&format=csv&k=5").get_data(as_text=True))))
+    data = client.get(f"/api/search?{QUERY}&format=csv&k=5").get_data()
+    assert data.startswith(b"\xef\xbb\xbfrank,score,quote,")  # a byte-order mark: Excel reads UTF-8, not cp1252
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     results = everything(client)
     assert len(rows) == len(results) >= 100  # the whole set, not the page of 5
-    assert [(int(r["rank"]), r["quote"]) for r in rows] == [(r["rank"], r["text"]) for r in results]
+    assert [(int(r["rank"]), r["quote"].removeprefix("'")) for r in rows] == [(r["rank"], r["text"]) for r in results]
+    assert [(int(r["passage_id"]), r["passage_key"], r["document_id"], r["kind"], float(r["score"])) for r in rows] == [
+        (r["passage_id"], r["passage_key"], r["document"]["id"], r["document"]["kind"], r["score"]) for r in results
+    ]
     first = next(r for r in rows if r["local_authority"])
     assert first["judgement"] in ("outstanding", "good", "requires improvement", "inadequate")
     assert all(r["link"].startswith("http://127.0.0.1:8000/documents/") and r["citation"] for r in rows)
@@ -61,18 +66,64 @@ def test_json_lines_are_the_api_results(client):
     assert [json.loads(line) for line in lines] == everything(client)
 
 
-def test_ris_and_bibtex_have_one_entry_per_document_with_its_pages(client):
+def test_ris_has_a_record_per_passage_with_its_quote_page_and_link(client):
+    results = everything(client)
+    text = client.get(f"/api/search?{QUERY}&format=ris").get_data(as_text=True)
+    assert text.lstrip().startswith("TY  - ")  # no "1." line before a record
+    ris = rispy.loads(text)
+    assert [(e["title"], e["urls"][-1]) for e in ris] == [(r["document"]["title"], r["url"]) for r in results]
+    assert [e["abstract"] for e in ris] == [" ".join(r["text"].splitlines()) for r in results]
+    pdf = next(r for r in results if r["pdf_url"])
+    assert ris[results.index(pdf)]["start_page"] == pdf["page_label"]
+
+
+def test_bibtex_has_one_entry_per_document_with_its_pages(client):
     results = everything(client)
     documents = list(dict.fromkeys(r["document"]["id"] for r in results))
-    ris = rispy.loads(client.get(f"/api/search?{QUERY}&format=ris").get_data(as_text=True))
-    assert [e["title"] for e in ris] == [next(r["document"]["title"] for r in results if r["document"]["id"] == d)
-                                         for d in documents]  # fmt: skip
-    notts = next(e for e in ris if e["authors"] == ["Ofsted"])
-    pages = sorted({r["page_label"] for r in results if r["document"]["publisher"] == "Ofsted"}, key=int)
-    assert sorted(notts["notes"][0].removeprefix("Pages cited: ").split(", "), key=int) == pages
     library = bibtexparser.parse_string(client.get(f"/api/search?{QUERY}&format=bibtex").get_data(as_text=True))
     assert len(library.entries) == len(documents) and not library.failed_blocks
     assert len({entry.key for entry in library.entries}) == len(documents)
+    assert all(entry["url"].startswith("http") for entry in library.entries)  # a plain url, not \\url{…}
+
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/","click")', "+cmd|' /C calc'!A0", "-2+3", "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1", "\r=1+1", "Title\nER  - \nTY  - JOUR\nUR  - http://evil.example/", "Publisher\r\nAU  - Mallory",
+    "Brace}, url = {http://evil.example/", "Line\u2028separator\x85next",
+]  # fmt: skip
+
+
+def hostile_hits(value: str, count: int = 1) -> list[Hit]:
+    """Hits whose title, publisher and text all carry `value`, as a hostile metadata sidecar could make them."""
+    hits = []
+    for n in range(1, count + 1):
+        document = Document(f"d{n}", f"d{n}.pdf", value, publisher=value, date="2024", kind="report")
+        passage = Passage(document.id, value, 0, len(value), 1, 1, value, 5, "1", n)
+        hits.append(Hit(passage, document, 0.5, n, ("keyword",)))
+    return hits
+
+
+@pytest.mark.parametrize("value", HOSTILE)
+def test_no_hostile_value_becomes_a_formula_or_a_record_of_its_own(value):
+    hits = hostile_hits(value)
+    links = {hit.passage.id: "http://127.0.0.1:8000/documents/d1?passage=1#passage" for hit in hits}
+    row = next(csv.DictReader(io.StringIO(exports.csv_text([exports.csv_row(hits[0], links[1])]).removeprefix("\ufeff"))))
+    for name in ("quote", "title", "publisher", "section"):
+        assert not row[name].startswith(exports.FORMULA_START) and row[name].removeprefix("'") == value, name
+    ris = rispy.loads(exports.ris_text(hits, links))
+    assert len(ris) == 1 and ris[0]["title"] == exports.one_line(value).strip() and ris[0]["urls"] == [links[1]]
+    assert ris[0]["authors"] == [exports.one_line(value).strip()]  # rispy strips what a value starts with
+    library = bibtexparser.parse_string(exports.bibtex_text(hits, {"d1": "http://127.0.0.1:8000/documents/d1"}))
+    assert len(library.entries) == 1 and not library.failed_blocks
+    assert set(library.entries[0].fields_dict) == {"title", "institution", "year", "url", "pages"}
+    assert library.entries[0]["url"] == "http://127.0.0.1:8000/documents/d1"
+
+
+def test_bibtex_keys_never_run_out():
+    """Every document of one publisher and year gets a key of its own, however many there are."""
+    hits = hostile_hits("Ofsted", 200)
+    library = bibtexparser.parse_string(exports.bibtex_text(hits, {hit.document.id: "http://x/" for hit in hits}))
+    assert len({entry.key for entry in library.entries}) == 200 and not library.failed_blocks
 
 
 def test_the_reference_is_harvard_style():
@@ -172,3 +223,29 @@ def test_the_publishers_page_is_cited_where_known_and_the_source_kept_as_provena
         "publisher_url 'javascript:alert(1)' should be a web address starting with https://"
     ]
     assert metadata_problems({"publisher_url": "see gov.uk"}) and not metadata_problems({"publisher_url": page})
+
+
+@pytest.mark.office
+def test_libreoffice_opens_a_hostile_csv_export_with_no_formula_in_it(tmp_path):
+    """The CSV export opened by a real spreadsheet (LibreOffice headless, Debian libreoffice-calc): every hostile
+    value is text, none a formula; and the same values written raw would have been formulas (the oracle works)."""
+    hits = [hostile_hits(value)[0] for value in HOSTILE]
+    rows = [exports.csv_row(hit, "http://127.0.0.1:8000/") for hit in hits]
+    (tmp_path / "export.csv").write_text(exports.csv_text(rows), encoding="utf-8")
+    raw = io.StringIO()
+    csv.writer(raw).writerows([["a"], *([value] for value in HOSTILE)])
+    (tmp_path / "raw.csv").write_text(raw.getvalue(), encoding="utf-8")
+    assert formulas(tmp_path, "export") == [] and formulas(tmp_path, "raw")
+
+
+def formulas(folder, name: str) -> list[str]:
+    """The formulas LibreOffice finds in `folder/name.csv` (read as UTF-8 CSV, first line a header)."""
+    import re
+    import subprocess
+
+    subprocess.run(
+        ["soffice", f"-env:UserInstallation=file://{folder}/profile", "--headless", "--infilter=CSV:44,34,76,1",
+         "--convert-to", "fods", "--outdir", str(folder), str(folder / f"{name}.csv")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    return re.findall(r'table:formula="([^"]*)"', (folder / f"{name}.fods").read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ from ingest.audit import audit_index
 from ingest.build import Progress, build_index
 from ingest.check import check_index
 from ingest.corpus import LOADERS
-from ingest.report import CHANGES, Report, Status, write_report
+from ingest.report import CHANGES, Report, Status, shown, write_report
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -71,7 +71,7 @@ def describe(entry) -> str:
         if entry.status == Status.FAILED
         else f"{entry.pages} pages, {entry.passages} passages, {entry.seconds} s"
     )
-    return f"{entry.status} {entry.path}: {done}"
+    return shown(f"{entry.status} {entry.path}: {done}")
 
 
 class ProgressView:
@@ -95,14 +95,19 @@ class ProgressView:
             self.bar.close()
 
 
+def say(line: str) -> None:
+    """Print one line of the report: a file name holding a line break cannot start a line of its own."""
+    print(shown(line))
+
+
 def print_report(report: Report) -> None:
     """The readable summary on the terminal; unchanged documents are counted, not listed."""
     verb = "would be " if report.dry_run else ""
     if report.rebuild:
-        print(f"Full rebuild: {report.rebuild}")
+        say(f"Full rebuild: {report.rebuild}")
     for entry in report.files:
         if entry.status in CHANGES:
-            print(
+            say(
                 f"{verb}{entry.status.upper():8} {entry.path}"
                 + (
                     ""
@@ -111,27 +116,27 @@ def print_report(report: Report) -> None:
                 )
             )
         elif entry.status == Status.FAILED:
-            print(
+            say(
                 f"FAILED   {entry.path}: {entry.reason}" + ("; its previously indexed version is kept" if entry.kept else "")
             )
         elif entry.status == Status.DUPLICATE:
-            print(f"DUPLICATE {entry.path}: {entry.reason}; skipped")
+            say(f"DUPLICATE {entry.path}: {entry.reason}; skipped")
     for path in report.ignored:
-        print(f"IGNORED  {path}: not a supported format ({', '.join(LOADERS)})")
+        say(f"IGNORED  {path}: not a supported format ({', '.join(LOADERS)})")
     t = report.totals()
     counts = ", ".join(f"{t[s]} {s}" for s in Status if t[s])
     if report.dry_run:
-        print(f"Dry run: {counts or 'no documents'}; nothing was changed")
+        say(f"Dry run: {counts or 'no documents'}; nothing was changed")
     elif not report.published:
-        print(f"Nothing changed ({counts or 'no documents'}); index {report.version or '(none)'} stays published")
+        say(f"Nothing changed ({counts or 'no documents'}); index {report.version or '(none)'} stays published")
     else:
-        print(
+        say(
             f"Indexed {t['documents']} documents ({counts}), {t['pages']} pages, {t['passages']} passages "
             f"in {report.seconds} s; published index {report.version}"
             + (f" (previous {report.previous}, kept for --rollback)" if report.previous else "")
         )
     if report.path:
-        print(f"Report: {report.path}")
+        say(f"Report: {report.path}")
 
 
 def print_audit(audits) -> int:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 REPORTS = "reports"
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")  # characters that would break or hide a line
+
+
+def shown(text: str) -> str:
+    """`text` for one line of a terminal: control characters written as escapes ('a\\nb' for a line break)."""
+    return CONTROL.sub(lambda found: repr(found.group())[1:-1], text)
 
 
 class Status(StrEnum):

@@ -187,12 +187,20 @@ def back_link(value: str) -> str:
     return value if value.startswith("/?") and "//" not in value and "\\" not in value else ""
 
 
+def marked_words(back: str):
+    """The words to mark: those of the search a "Back to results" link returns to, if it has searchable ones."""
+    try:
+        return parse_query(parse_qs(back[2:]).get("q", [""])[0], 500) if back and "q=" in back else None
+    except QueryError:  # only common words, or none: nothing to mark, and the page still opens
+        return None
+
+
 @bp.get("/documents/<document_id>")
 def document(document_id: str):
     doc, passages = searcher().document(document_id)
     target, notice = find_passage(passages, request.args.get("key", ""), request.args.get("passage", ""))
     back = back_link(request.args.get("back", ""))
-    words = parse_query(parse_qs(back[2:]).get("q", [""])[0], 500) if back and "q=" in back else None
+    words = marked_words(back)
     page = render_template(
         "document.html",
         doc=doc,

@@ -38,6 +38,8 @@ def batch():
         raise UnsupportedMediaType("Send the batch as JSON with Content-Type: application/json.")
     try:
         body = BatchRequest.model_validate(request.get_json(silent=True))
+    except RecursionError:  # the JSON decoder's own limit
+        raise QueryError("Batch body: JSON nested too deeply; send {\"queries\": [{\"id\": ..., \"q\": ...}]}.") from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"

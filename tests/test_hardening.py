@@ -289,3 +289,36 @@ def test_ingest_works_from_code_piped_to_python(tmp_path):
 def test_8_a_doubled_slash_is_not_redirected_to_the_host(client, path):
     response = client.get("/", headers={"Host": "evil.example:666"}, environ_overrides={"PATH_INFO": path})
     assert "evil.example" not in response.headers.get("Location", "") and b"evil.example" not in response.get_data()
+
+
+def test_7_a_batch_body_nested_too_deeply_is_a_clear_400(client):
+    response = client.post("/api/search/batch", data="[" * 1000, content_type="application/json")
+    assert response.status_code == 400 and "nested" in response.get_json()["error"]["message"]
+
+
+def test_7_a_way_back_to_a_search_of_only_common_words_still_opens_the_document(client):
+    response = client.get("/documents/practice-note?back=/?q=the")
+    assert response.status_code == 200 and "Back to results" in response.get_data(as_text=True)
+
+
+def test_7_a_build_left_half_written_by_a_killed_ingest_goes_at_the_next_ingest_even_with_nothing_to_do(
+    tmp_path, fake_embedder, fake_model
+):
+    config = fake_config(tmp_path, make_small_corpus(tmp_path))
+    build_index(config, fake_embedder)
+    left = config.index / BUILDS / "20991231T235959.000000-1"  # what kill -9 during writing leaves: no manifest
+    left.mkdir()
+    (left / "index.sqlite").write_bytes(b"half")
+    report = build_index(config, fake_embedder)
+    assert not report.changed and not left.exists()
+    assert current_build(config.index).is_dir()
+
+
+def test_7_a_file_name_with_a_line_break_stays_on_its_own_report_line(tmp_path, fake_model, capsys):
+    corpus = make_small_corpus(tmp_path)
+    (corpus / "note\nFAILED forged.txt").write_text("Kinship carers need support.", encoding="utf-8")
+    config = fake_config(tmp_path, corpus)
+    assert main(["--config", str(config.source)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert not any(line.startswith("FAILED forged") for line in lines)
+    assert any(line.startswith("ADDED") and "note\\nFAILED forged.txt" in line for line in lines)

@@ -137,7 +137,17 @@ def ingest_lock(root: Path):
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as error:
             raise IngestLocked(f"{root}: another ingest is running; wait for it to finish") from error
+        remove_half_written(root)
         yield
+
+
+def remove_half_written(root: Path) -> None:
+    """Remove build folders without a manifest (the manifest is written last): with the lock held, no ingest is
+    writing, so these were left by one that was killed or failed. Runs on every ingest, not only publishing ones."""
+    keep = {published_version(root)}
+    for folder in (root / BUILDS).iterdir() if (root / BUILDS).is_dir() else ():
+        if folder.name not in keep and not (folder / MANIFEST).is_file():
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def move_legacy_index(root: Path, base: Path) -> str:

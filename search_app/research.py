@@ -39,7 +39,7 @@ def batch():
     try:
         body = BatchRequest.model_validate(request.get_json(silent=True))
     except RecursionError:  # the JSON decoder's own limit
-        raise QueryError("Batch body: JSON nested too deeply; send {\"queries\": [{\"id\": ..., \"q\": ...}]}.") from None
+        raise QueryError('Batch body: JSON nested too deeply; send {"queries": [{"id": ..., "q": ...}]}.') from None
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "body"

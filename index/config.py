@@ -47,12 +47,17 @@ class Config:
     threads: int
     base_url: str
     connection_limit: int
+    render_workers: int
+    render_waiting: int
     channel_timeout: int
     max_file_mb: int
     max_pages: int
     max_passages: int
     max_seconds: int
     max_memory_mb: int
+    page_max_pixels: int
+    page_max_points: int
+    page_cache_mb: int
     source: Path | None = None
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_cors import CORS
 from werkzeug.exceptions import HTTPException
 
@@ -13,8 +13,10 @@ from index.config import load_config
 from index.query import QueryError
 from index.search import IndexGone, Searcher, UnknownDocument
 from search_app import schemas
+from search_app.pageimage import Budget, PageTooLarge, RenderBusy, Renderer
 
-ERRORS = {QueryError: 400, UnknownDocument: 404, IndexGone: 410, IndexNotFound: 503}
+ERRORS = {QueryError: 400, UnknownDocument: 404, IndexGone: 410, PageTooLarge: 422, IndexNotFound: 503, RenderBusy: 503}
+RETRY_SECONDS = 5  # Retry-After of a 503 for work that is only busy
 # No script, frame or plugin from anywhere else; the app's pages use only its own stylesheet.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; "
@@ -39,6 +41,10 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.config["SETTINGS"] = settings
     app.config.setdefault("BASE_URL", settings.base_url or f"http://{settings.host}:{settings.port}")
     app.extensions["searcher"] = searcher or Searcher(settings)
+    app.extensions["renderer"] = Renderer(
+        settings.index / "page-images", Budget(settings.page_max_pixels, settings.page_max_points),
+        settings.render_workers, settings.max_memory_mb, settings.render_waiting, settings.page_cache_mb,
+    )  # fmt: skip
 
     from search_app import api, openapi, pages, research
 
@@ -89,5 +95,9 @@ def error_response(error: Exception, status: int):
     message = error_message(error)
     if request.path.startswith("/api/") or request.path == "/healthz":
         body = schemas.Error(error=schemas.ErrorBody(status=status, message=message))
-        return jsonify(body.model_dump(mode="json")), status
-    return render_template("error.html", status=status, message=message), status
+        response = make_response(jsonify(body.model_dump(mode="json")), status)
+    else:
+        response = make_response(render_template("error.html", status=status, message=message), status)
+    if isinstance(error, RenderBusy):
+        response.headers["Retry-After"] = str(RETRY_SECONDS)
+    return response

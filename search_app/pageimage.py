@@ -1,11 +1,24 @@
 """An original PDF page as a PNG (pypdfium2) with a passage's words highlighted, from boxes of the PDF's own
-character positions; cached on disk."""
+character positions; cached on disk.
+
+One request must not hurt everyone: a page is drawn within a pixel budget (smaller when it is large), a page
+larger than any paper is refused, rendering runs in a pool of child processes each under a memory limit, the
+same page asked for twice at once is rendered once, few renders may wait at a time, and the cache is kept
+under a size limit by removing the images least recently used."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
+import multiprocessing
+import os
+import resource
+import threading
 import unicodedata
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 
@@ -13,6 +26,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
 SCALE = 1.5  # 108 dpi: readable, and a page is about 900 x 1260 pixels
+MB = 1 << 20
 HIGHLIGHT = (255, 208, 0, 110)
 MIN_RUN = 8  # letters in a row that must agree for a stretch of the page to count as the passage's
 
@@ -54,21 +68,46 @@ def line_boxes(boxes: list[tuple[float, float, float, float]]) -> list[tuple[flo
     return [tuple(box) for box in merged]
 
 
-def render_page(pdf_path: Path, page_number: int, passage: str) -> bytes:
+class PageTooLarge(ValueError):
+    """A page larger than [limits] page_max_points on a side: not drawn."""
+
+
+class RenderBusy(RuntimeError):
+    """Too many page images are waiting to be rendered, or the renderer failed: try again shortly."""
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How large a page image may be: pixels in all, and the page size in points beyond which it is refused."""
+
+    max_pixels: int = 4_000_000
+    max_points: int = 5000
+
+
+def page_scale(width: float, height: float, budget: Budget) -> float:
+    """SCALE, or less so that the image stays within the pixel budget; PageTooLarge for an absurd page."""
+    if max(width, height) > budget.max_points:
+        raise PageTooLarge(f"the page is {width:.0f} × {height:.0f} points, larger than [limits] page_max_points "
+                           f"({budget.max_points}); open the PDF itself")  # fmt: skip
+    return min(SCALE, math.sqrt(budget.max_pixels / max(width * height, 1.0)))
+
+
+def render_page(pdf_path: Path, page_number: int, passage: str, budget: Budget = Budget()) -> bytes:
     """PNG bytes of a page (1-based) with `passage` highlighted (nothing highlighted when it is "")."""
     pdf = pdfium.PdfDocument(str(pdf_path))
     try:
         page = pdf[page_number - 1]
         width, height = page.get_size()
-        image = page.render(scale=SCALE).to_pil().convert("RGBA")
+        scale = page_scale(width, height, budget)
+        image = page.render(scale=scale).to_pil().convert("RGBA")
         if passage:
             text = page.get_textpage()
             chars = passage_chars(text.get_text_range(), passage)
             layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
             draw = ImageDraw.Draw(layer)
             for left, bottom, right, top in line_boxes([text.get_charbox(i) for i in chars]):
-                draw.rectangle([left * SCALE - 1, (height - top) * SCALE - 1, right * SCALE + 1,
-                                (height - bottom) * SCALE + 1], fill=HIGHLIGHT)  # fmt: skip
+                draw.rectangle([left * scale - 1, (height - top) * scale - 1, right * scale + 1,
+                                (height - bottom) * scale + 1], fill=HIGHLIGHT)  # fmt: skip
             image = Image.alpha_composite(image, layer)
         out = io.BytesIO()
         image.convert("RGB").save(out, format="PNG", optimize=True)
@@ -77,13 +116,87 @@ def render_page(pdf_path: Path, page_number: int, passage: str) -> bytes:
         pdf.close()
 
 
-def cached_page(cache: Path, pdf_path: Path, fingerprint: str, page_number: int, passage: str) -> Path:
-    """The rendered page from the cache folder, rendering it first if needed."""
-    key = hashlib.sha256(f"{fingerprint}\0{page_number}\0{passage}".encode()).hexdigest()[:24]
-    path = cache / f"{key}.png"
-    if not path.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        partial = path.with_suffix(f".{hashlib.sha256(str(id(path)).encode()).hexdigest()[:6]}.tmp")
-        partial.write_bytes(render_page(pdf_path, page_number, passage))
+def limit_memory(megabytes: int) -> None:
+    """Cap a render child's address space: an allocation past it fails there, not in the server."""
+    resource.setrlimit(resource.RLIMIT_AS, (megabytes * MB, megabytes * MB))
+
+
+def render_to(path: Path, pdf_path: Path, page_number: int, passage: str, budget: Budget) -> None:
+    """Render into `path` (in a child): written under a temporary name, which a failure removes."""
+    partial = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        partial.write_bytes(render_page(pdf_path, page_number, passage, budget))
         partial.replace(path)
-    return path
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+class Renderer:
+    """Page images for the app: cached on disk, rendered in `workers` child processes under `memory_mb` each."""
+
+    def __init__(self, cache: Path, budget: Budget, workers: int, memory_mb: int, waiting: int, cache_mb: int):
+        self.cache, self.budget, self.workers, self.memory_mb = cache, budget, workers, memory_mb
+        self.waiting, self.cache_bytes = waiting, cache_mb * MB
+        self.lock = threading.Lock()
+        self.running: dict[Path, Future] = {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.renders = 0  # renders started, for tests and benchmarks
+
+    def page(self, pdf_path: Path, fingerprint: str, page_number: int, passage: str) -> Path:
+        """The rendered page's file: from the cache, or rendered once however many ask for it at the same time."""
+        key = hashlib.sha256(f"{fingerprint}\0{page_number}\0{passage}".encode()).hexdigest()[:24]
+        path = self.cache / f"{key}.png"
+        if path.is_file():
+            os.utime(path)  # recently used: the last to be evicted
+            return path
+        rendering = False
+        with self.lock:
+            future = self.running.get(path)
+            if future is None:
+                if len(self.running) >= self.waiting:
+                    raise RenderBusy(f"{len(self.running)} page images are being rendered; try again in a few seconds")
+                self.cache.mkdir(parents=True, exist_ok=True)
+                future = self.executor().submit(render_to, path, pdf_path, page_number, passage, self.budget)
+                self.renders += 1
+                self.running[path] = future
+                future.add_done_callback(lambda _, path=path: self.finished(path))
+                rendering = True
+        try:
+            future.result()
+        except (BrokenProcessPool, MemoryError):  # past its memory limit (or killed): a new pool for the next
+            if not isinstance(future.exception(), MemoryError):
+                with self.lock:
+                    self.pool = None
+            raise RenderBusy("rendering this page needed more memory than [limits] max_memory_mb allows; "
+                             "open the PDF itself") from None  # fmt: skip
+        if rendering:
+            self.evict(keep=path)
+        return path
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self.pool is None:
+            self.pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"),
+                                            initializer=limit_memory, initargs=(self.memory_mb,))  # fmt: skip
+        return self.pool
+
+    def finished(self, path: Path) -> None:
+        with self.lock:
+            self.running.pop(path, None)
+
+    def evict(self, keep: Path) -> None:
+        """Remove the least recently used images (never `keep`, about to be sent) until the cache is within its
+        size limit."""
+        files = []
+        for path in self.cache.glob("*.png"):
+            try:
+                files.append((path.stat().st_mtime, path.stat().st_size, path))
+            except FileNotFoundError:  # removed meanwhile by another request's eviction
+                continue
+        total = sum(size for _, size, _ in files)
+        for _, size, path in sorted(files):
+            if total <= self.cache_bytes:
+                break
+            if path == keep:
+                continue
+            path.unlink(missing_ok=True)
+            total -= size

@@ -15,7 +15,6 @@ from index.search import citation
 from search_app import api, exports
 from search_app.api import hit_url, notice, passage_url, run_search, searcher
 from search_app.highlight import highlight
-from search_app.pageimage import cached_page
 from search_app.params import read_request
 
 bp = Blueprint("pages", __name__)
@@ -232,8 +231,7 @@ def page_image(document_id: str, number: int):
         abort(404, description=f"{document_id!r} has no PDF page {number}.")
     target, _ = find_passage(passages, request.args.get("key", ""), request.args.get("passage", ""))
     text = target.text if target and target.page == number else ""
-    cache = current_app.config["SETTINGS"].index / "page-images"
-    path = cached_page(cache, original_path(doc), doc.fingerprint, number, text)
+    path = current_app.extensions["renderer"].page(original_path(doc), doc.fingerprint, number, text)
     return send_file(path, mimetype="image/png", max_age=CACHE_SECONDS, etag=True)
 
 

@@ -9,16 +9,16 @@ def escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def make_pdf(path: Path, pages: list[list[str]]) -> Path:
-    """Write a valid PDF whose page i shows the lines pages[i], top to bottom."""
+def make_pdf(path: Path, pages: list[list[str]], size: tuple[int, int] = (612, 792)) -> Path:
+    """Write a valid PDF whose page i shows the lines pages[i], top to bottom, on pages of `size` points."""
     objects = ["<< /Type /Catalog /Pages 2 0 R >>", None, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
     kids = []
     for lines in pages:
-        ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"] + [f"({escape(line)}) Tj T*" for line in lines] + ["ET"]
+        ops = ["BT", "/F1 11 Tf", "14 TL", f"72 {size[1] - 32} Td"] + [f"({escape(line)}) Tj T*" for line in lines] + ["ET"]
         stream = "\n".join(ops).encode("latin-1")
         objects.append(f"<< /Length {len(stream)} >>\nstream\n{stream.decode('latin-1')}\nendstream")
         objects.append(
-            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {len(objects)} 0 R "
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]} {size[1]}] /Contents {len(objects)} 0 R "
             "/Resources << /Font << /F1 3 0 R >> >> >>"
         )
         kids.append(f"{len(objects)} 0 R")

@@ -322,3 +322,16 @@ def test_7_a_file_name_with_a_line_break_stays_on_its_own_report_line(tmp_path, 
     lines = capsys.readouterr().out.splitlines()
     assert not any(line.startswith("FAILED forged") for line in lines)
     assert any(line.startswith("ADDED") and "note\\nFAILED forged.txt" in line for line in lines)
+
+
+def test_1_a_tiny_pdf_with_a_giant_page_gets_a_clear_422_not_a_server_out_of_memory(tmp_path, fake_embedder, fake_model):
+    from tests.pdfgen import make_pdf
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    make_pdf(corpus / "giant.pdf", [["Kinship carers on a page 14,400 points a side."]], size=(14400, 14400))
+    config = fake_config(tmp_path, corpus)
+    build_index(config, fake_embedder)
+    client = create_app({"CONFIG_FILE": str(config.source), "TESTING": True}, searcher=Searcher(config, fake_embedder))
+    response = client.test_client().get("/documents/giant/pages/1.png")
+    assert response.status_code == 422 and "page_max_points" in response.get_data(as_text=True)

@@ -16,13 +16,14 @@ from index.config import Config
 from index.embedding import Embedder, load_embedder
 from index.manifest import DocumentEntry, FailedEntry, Manifest
 from index.models import Document, Passage
-from ingest.chunking import Settings, chunk_document
+from ingest.chunking import Settings, TooMany, chunk_document
 from ingest.cluster import Cluster
 from ingest.errors import LoadError
 from ingest.metadata import add_passage_facts
 from ingest.plan import LIBRARIES, signature
 from ingest.report import DocumentReport
 
+CHARS_PER_TOKEN = 8  # more than any real text averages (English about 4): a longer text cannot fit the passages
 FLUSH = 512  # passages embedded together, across documents: fuller batches of more similar lengths (1.06x)
 CONTEXT_RESERVE = 48  # model tokens kept free in each passage for the title and heading prepended when embedding
 
@@ -67,20 +68,12 @@ class Builder:
         settings = Settings(
             self.config.max_tokens, self.config.overlap_tokens, lambda text: embedder.count_tokens(text) <= budget
         )
-        chunks = add_passage_facts(document, chunk_document(document, settings))
-        passages = [replace(p, id=self.next_id + i) for i, p in enumerate(chunks)]
+        passages = [replace(p, id=self.next_id + i) for i, p in enumerate(self.chunk(document, settings))]
         if not passages:
             raise LoadError(
                 Path(document.path),
                 "no text left to index once page furniture was removed",
                 "check the file is the full document",
-            )
-        if len(passages) > self.config.max_passages:
-            limit = self.config.max_passages
-            raise LoadError(
-                Path(document.path),
-                f"{len(passages):,} passages, over the limit of {limit:,} ([limits] max_passages)",
-                "raise the limit in config.toml or split the file",
             )
         self.next_id += len(passages)
         self.keep(document, passages, None)
@@ -88,6 +81,19 @@ class Builder:
         if sum(len(texts) for _, texts in self.pending) >= FLUSH:
             self.flush()
         return passages
+
+    def chunk(self, document: Document, settings: Settings) -> list[Passage]:
+        """The document's passages with their facts, within [limits] max_passages and max_seconds: a text too long
+        to fit is refused before it is cut, and cutting stops as soon as a limit is passed."""
+        most, chars = self.config.max_passages, len(document.text)
+        fix = "raise the limit in config.toml or split the file"
+        if chars > most * self.config.max_tokens * CHARS_PER_TOKEN:
+            problem = f"{chars:,} characters, more than fit in {most:,} passages ([limits] max_passages)"
+            raise LoadError(Path(document.path), f"{problem}: over the limit of {most:,} ([limits] max_passages)", fix)
+        try:
+            return add_passage_facts(document, chunk_document(document, settings, most, self.config.max_seconds))
+        except TooMany as error:
+            raise LoadError(Path(document.path), str(error), fix) from None
 
     def flush(self) -> None:
         """Embed the passages waiting for vectors, all together (on the cluster: start them, and go on)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -130,10 +131,19 @@ def section_at(document: Document, offset: int) -> str:
     return document.headings[i].title if i >= 0 else ""
 
 
-def chunk_document(document: Document, settings: Settings) -> list[Passage]:
-    """Passages covering the document's text, none crossing a page boundary."""
-    passages = []
+class TooMany(ValueError):
+    """Chunking stopped: more passages than allowed, or longer than allowed."""
+
+
+def chunk_document(document: Document, settings: Settings, most: int = 0, seconds: float = 0) -> list[Passage]:
+    """Passages covering the document's text, none crossing a page boundary. With `most` or `seconds`, TooMany as
+    soon as the passages, or the time taken, pass them (checked page by page)."""
+    passages, started = [], time.monotonic()
     for page in document.pages:
+        if most and len(passages) > most:
+            raise TooMany(f"over {most:,} passages, over the limit of {most:,} ([limits] max_passages)")
+        if seconds and time.monotonic() - started > seconds:
+            raise TooMany(f"cutting it into passages took longer than {seconds:g} s ([limits] max_seconds)")
         for start, end in chunk_page(document, page, settings):
             body = document.text[start:end]
             passages.append(
@@ -149,4 +159,6 @@ def chunk_document(document: Document, settings: Settings) -> list[Passage]:
                     page.label or str(page.number),
                 )
             )
+    if most and len(passages) > most:
+        raise TooMany(f"{len(passages):,} passages, over the limit of {most:,} ([limits] max_passages)")
     return passages

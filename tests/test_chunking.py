@@ -1,5 +1,8 @@
 """Chunking: table-driven cases and properties that must hold for any text."""
 
+from dataclasses import replace
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -110,3 +113,35 @@ def test_chunk_properties(tokens, max_tokens):
     starts = [p.start for p in passages]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
     assert all(ch.isspace() for i, ch in enumerate(text) if i not in covered)  # nothing but whitespace is lost
+
+
+def test_cutting_stops_as_soon_as_the_passages_pass_the_limit(monkeypatch):
+    import ingest.chunking as chunking
+
+    text = "".join(f"Page {n} says the council reviewed its placements. " for n in range(10))
+    pages, at = [], 0
+    for n in range(10):
+        end = text.index("Page", at + 1) if n < 9 else len(text)
+        pages.append(Page(n + 1, at, end))
+        at = end
+    cut = []
+    real = chunking.chunk_page
+    monkeypatch.setattr(chunking, "chunk_page", lambda d, page, s: cut.append(page.number) or real(d, page, s))
+    with pytest.raises(chunking.TooMany, match="over the limit of 2 \\(\\[limits\\] max_passages\\)"):
+        chunk_document(doc_of(text, pages), SMALL, most=2)
+    assert cut == [1, 2, 3]  # not the seven pages after the limit was passed
+    assert len(chunk_document(doc_of(text, pages), SMALL, most=10)) == 10
+
+
+def test_a_text_too_long_for_the_passage_limit_is_refused_before_it_is_cut(tmp_path, fake_embedder, monkeypatch):
+    from ingest.builder import Builder
+    from ingest.errors import LoadError
+    from tests.conftest import fake_config
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    config = fake_config(tmp_path, corpus)
+    builder = Builder(replace(config, max_passages=10), fake_embedder, 1)
+    monkeypatch.setattr("ingest.builder.chunk_document", lambda *a, **k: pytest.fail("the text was cut"))
+    with pytest.raises(LoadError, match="over the limit of 10 \\(\\[limits\\] max_passages\\)"):
+        builder.add(doc_of("Words of a very long file. " * 2_000))

@@ -47,6 +47,10 @@ class Config:
     threads: int
     base_url: str
     connection_limit: int
+    batch_max_results: int
+    batch_max_chars: int
+    context_max_tokens: int
+    client_expensive: int
     render_workers: int
     render_waiting: int
     channel_timeout: int

@@ -13,6 +13,7 @@ from index.config import load_config
 from index.query import QueryError
 from index.search import IndexGone, Searcher, UnknownDocument
 from search_app import schemas
+from search_app.limits import ClientLimit
 from search_app.pageimage import Budget, PageTooLarge, RenderBusy, Renderer
 
 ERRORS = {QueryError: 400, UnknownDocument: 404, IndexGone: 410, PageTooLarge: 422, IndexNotFound: 503, RenderBusy: 503}
@@ -41,6 +42,7 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     app.config["SETTINGS"] = settings
     app.config.setdefault("BASE_URL", settings.base_url or f"http://{settings.host}:{settings.port}")
     app.extensions["searcher"] = searcher or Searcher(settings)
+    app.extensions["client_limit"] = ClientLimit(settings.client_expensive)
     app.extensions["renderer"] = Renderer(
         settings.index / "page-images", Budget(settings.page_max_pixels, settings.page_max_points),
         settings.render_workers, settings.max_memory_mb, settings.render_waiting, settings.page_cache_mb,
@@ -98,6 +100,6 @@ def error_response(error: Exception, status: int):
         response = make_response(jsonify(body.model_dump(mode="json")), status)
     else:
         response = make_response(render_template("error.html", status=status, message=message), status)
-    if isinstance(error, RenderBusy):
+    if isinstance(error, RenderBusy) or status == 429:
         response.headers["Retry-After"] = str(RETRY_SECONDS)
     return response

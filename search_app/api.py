@@ -133,7 +133,8 @@ def search():
     form = request.args.get("format", "json")
     if form == "json" or form not in exports.FORMATS:  # a bad format is refused by the parameter check
         return jsonify(dump(search_response(run_search(request.args), request.args)))
-    return export(run_search(request.args, everything=True), form)
+    with current_app.extensions["client_limit"].hold(request.remote_addr or ""):
+        return export(run_search(request.args, everything=True), form)
 
 
 def export(results: Results, form: str):

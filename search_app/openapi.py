@@ -14,7 +14,10 @@ from search_app.params import PARAMETERS, Param
 
 bp = Blueprint("openapi", __name__)
 DOCUMENT_FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "date_from", "date_to")
-BUDGET = Param({"type": "integer", "minimum": 1, "maximum": 100_000, "default": 1000}, "Most cl100k_base tokens.")
+BUDGET = Param(
+    {"type": "integer", "minimum": 1, "default": 1000},
+    "Most cl100k_base tokens (at most [server] context_max_tokens, 8,000 by default).",
+)
 
 
 @dataclass(frozen=True)
@@ -35,12 +38,12 @@ SEARCH_PARAMETERS = dict(PARAMETERS)
 CONTEXT_PARAMETERS = {n: p for n, p in PARAMETERS.items() if n not in ("k", "offset", "group")} | {"budget": BUDGET}
 ENDPOINTS = (
     Endpoint("get", "/api/search", "Search passages: filters, facets, grouping, folding, paging and exports.",
-             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 503),
+             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 429, 503),
              downloads=tuple(media.split(";")[0] for media, _ in exports.FORMATS.values())),
     Endpoint("post", "/api/search/batch", "Run up to 100 searches in one request; one bad query does not fail the rest.",
-             schemas.BatchResponse, body=schemas.BatchRequest, errors=(400, 413, 415, 503)),
+             schemas.BatchResponse, body=schemas.BatchRequest, errors=(400, 413, 415, 429, 503)),
     Endpoint("get", "/api/context", "The best passages, folded, with citations, within a token budget (for LLMs).",
-             schemas.ContextResponse, CONTEXT_PARAMETERS, errors=(400, 410, 503)),
+             schemas.ContextResponse, CONTEXT_PARAMETERS, errors=(400, 410, 429, 503)),
     Endpoint("get", "/api/documents", "The catalogue, with the document filters.", schemas.Catalogue,
              {n: PARAMETERS[n] for n in DOCUMENT_FILTERS}),
     Endpoint("get", "/healthz", "The index version and counts.", schemas.Health, errors=(503,)),
@@ -48,7 +51,8 @@ ENDPOINTS = (
 )  # fmt: skip
 MODELS = (schemas.Error, schemas.BatchRequest) + tuple(e.response for e in ENDPOINTS if e.response)
 STATUS = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: "Index version gone",
-          413: "Body too large", 415: "Not JSON", 500: "Internal error", 503: "No index published"}  # fmt: skip
+          413: "Body too large", 415: "Not JSON", 429: "Too many expensive requests from this client (Retry-After)",
+          500: "Internal error", 503: "No index published"}  # fmt: skip
 
 
 def parameter(name: str, param: Param) -> dict:
@@ -84,12 +88,15 @@ def operation(endpoint: Endpoint) -> dict:
     return out
 
 
-def openapi_document(base_url: str) -> dict:
-    """The whole OpenAPI 3.1 document."""
+def openapi_document(base_url: str, context_max_tokens: int = 8000) -> dict:
+    """The whole OpenAPI 3.1 document; the context budget's maximum as configured."""
     _, definitions = models_json_schema([(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}")
     paths: dict = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = operation(endpoint)
+    for param in paths["/api/context"]["get"]["parameters"]:
+        if param["name"] == "budget":
+            param["schema"] = param["schema"] | {"maximum": context_max_tokens}
     return {
         "openapi": "3.1.0",
         "info": {
@@ -106,10 +113,10 @@ def openapi_document(base_url: str) -> dict:
 
 @bp.get("/api/openapi.json")
 def document():
-    return jsonify(openapi_document(current_app.config["BASE_URL"]))
+    return jsonify(openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens))
 
 
 @bp.get("/api/docs")
 def docs():
-    spec = openapi_document(current_app.config["BASE_URL"])
+    spec = openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens)
     return render_template("api_docs.html", spec=spec, endpoints=ENDPOINTS)

@@ -15,6 +15,7 @@ from index.search import citation
 from search_app import api, exports
 from search_app.api import hit_url, notice, passage_url, run_search, searcher
 from search_app.highlight import highlight
+from search_app.limits import expensive
 from search_app.params import read_request
 
 bp = Blueprint("pages", __name__)
@@ -224,6 +225,7 @@ def cacheable(response, *keys: str):
 
 
 @bp.get("/documents/<document_id>/pages/<int:number>.png")
+@expensive
 def page_image(document_id: str, number: int):
     """A PDF page rendered with the passage named by `key` (or `passage`) highlighted."""
     doc, passages = searcher().document(document_id)

@@ -15,6 +15,7 @@ from index.search import IndexGone, UnknownDocument, citation
 from ingest.chunking import count_tokens
 from search_app import schemas
 from search_app.api import dump, hit_url, run_search, search_response, searcher
+from search_app.limits import expensive
 from search_app.params import number, read_request
 from search_app.schemas import BatchRequest
 
@@ -33,6 +34,7 @@ def batch_args(query: dict) -> MultiDict:
 
 
 @bp.post("/api/search/batch")
+@expensive
 def batch():
     if not request.is_json:
         raise UnsupportedMediaType("Send the batch as JSON with Content-Type: application/json.")
@@ -45,6 +47,7 @@ def batch():
         where = ".".join(str(part) for part in first["loc"]) or "body"
         raise QueryError(f"Batch {where}: {first['msg']}. Send {{\"queries\": [{{\"id\": ..., \"q\": ...}}]}}, "
                          "at most 100.") from None  # fmt: skip
+    check_batch_cost(body)
     answers = []
     for query in body.queries:
         fields = query.model_dump()
@@ -58,6 +61,7 @@ def batch():
 
 
 @bp.get("/api/context")
+@expensive
 def context():
     for name in ("k", "offset", "group"):
         if name in request.args:
@@ -65,13 +69,30 @@ def context():
     budget = request.args.get("budget", "1000")
     asked = read_request(request.args, searcher().catalogue(), extra=("budget",))
     budget = number("budget", budget) if budget.strip() else 1000
-    if not 1 <= budget <= 100_000 or len(request.args.getlist("budget")) > 1:
-        raise QueryError("budget must be one whole number of tokens between 1 and 100000.")
+    most = searcher().config.context_max_tokens
+    if not 1 <= budget <= most or len(request.args.getlist("budget")) > 1:
+        raise QueryError(f"budget must be one whole number of tokens between 1 and {most} ([server] context_max_tokens).")
     results = searcher().search(replace(asked, k=searcher().config.max_k, offset=0, group=False, fold=True))
     text, passages = fit_context(results.hits, budget)
     answer = schemas.ContextResponse(query=results.query.text, index=results.version, budget=budget,
                                      tokens=count_tokens(text), text=text, passages=passages)  # fmt: skip
     return jsonify(dump(answer))
+
+
+def check_batch_cost(body: BatchRequest) -> None:
+    """QueryError when a batch asks for more results, or more query text, than one request may."""
+    config = searcher().config
+    results = 0
+    for query in body.queries:
+        k = (query.model_extra or {}).get("k", config.default_k)
+        results += int(k) if isinstance(k, int | str) and str(k).isdigit() else config.default_k  # a bad k fails alone
+    if results > config.batch_max_results:
+        raise QueryError(f"The batch asks for {results:,} results in all, over the limit of {config.batch_max_results:,} "
+                         "([server] batch_max_results): lower k, or send fewer queries per batch.")  # fmt: skip
+    characters = sum(len(query.q) for query in body.queries)
+    if characters > config.batch_max_chars:
+        raise QueryError(f"The batch's queries hold {characters:,} characters in all, over the limit of "
+                         f"{config.batch_max_chars:,} ([server] batch_max_chars): send fewer per batch.")  # fmt: skip
 
 
 def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[schemas.ContextPassage]]:

@@ -335,3 +335,41 @@ def test_1_a_tiny_pdf_with_a_giant_page_gets_a_clear_422_not_a_server_out_of_mem
     client = create_app({"CONFIG_FILE": str(config.source), "TESTING": True}, searcher=Searcher(config, fake_embedder))
     response = client.test_client().get("/documents/giant/pages/1.png")
     assert response.status_code == 422 and "page_max_points" in response.get_data(as_text=True)
+
+
+def test_4_a_batch_asking_for_too_much_is_refused_whole_naming_the_limit(client):
+    big = {"queries": [{"id": str(n), "q": "care leavers", "k": 100} for n in range(11)]}
+    refused = client.post("/api/search/batch", json=big)
+    assert refused.status_code == 400 and "batch_max_results" in refused.get_json()["error"]["message"]
+    wordy = {"queries": [{"id": str(n), "q": "care leavers " * 38, "k": 1} for n in range(100)]}
+    refused = client.post("/api/search/batch", json=wordy)
+    assert refused.status_code == 400 and "batch_max_chars" in refused.get_json()["error"]["message"]
+    fine = client.post("/api/search/batch", json={"queries": [{"id": str(n), "q": "care", "k": 10} for n in range(100)]})
+    assert fine.status_code == 200 and len(fine.get_json()["results"]) == 100
+
+
+def test_4_a_context_budget_is_capped_and_the_openapi_document_says_so(client):
+    assert client.get("/api/context?q=care&budget=8000").status_code == 200
+    refused = client.get("/api/context?q=care&budget=100000")
+    assert refused.status_code == 400 and "context_max_tokens" in refused.get_json()["error"]["message"]
+    spec = client.get("/api/openapi.json").get_json()
+    budget = next(p for p in spec["paths"]["/api/context"]["get"]["parameters"] if p["name"] == "budget")
+    assert budget["schema"]["maximum"] == 8000
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [("post", "/api/search/batch"), ("get", "/api/context?q=care"), ("get", "/api/search?q=care&format=csv"),
+     ("get", "/?q=care&format=ris"), ("get", "/documents/fostering-report/pages/1.png")],
+)  # fmt: skip
+def test_4_a_client_past_its_expensive_requests_gets_429_with_retry_after(client, method, path):
+    limit = client.application.extensions["client_limit"]
+    body = {"json": {"queries": [{"id": "a", "q": "care"}]}} if method == "post" else {}
+    with limit.hold("127.0.0.1"), limit.hold("127.0.0.1"):  # two still running from this address
+        refused = getattr(client, method)(path, **body)
+        assert refused.status_code == 429 and refused.headers["Retry-After"]
+        if path.startswith("/api/"):
+            assert "client_expensive" in refused.get_json()["error"]["message"]
+        assert client.get("/api/search?q=care").status_code == 200  # an ordinary search is never held back
+    assert getattr(client, method)(path, **body).status_code == 200
+    assert not limit.running  # every request let go of its count

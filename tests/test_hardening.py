@@ -373,3 +373,41 @@ def test_4_a_client_past_its_expensive_requests_gets_429_with_retry_after(client
         assert client.get("/api/search?q=care").status_code == 200  # an ordinary search is never held back
     assert getattr(client, method)(path, **body).status_code == 200
     assert not limit.running  # every request let go of its count
+
+
+FAISS_ERROR = (
+    "Error in faiss::FileIOWriter::FileIOWriter(const char*) at /project/faiss/faiss/impl/io.cpp:102: Error: "
+    "'f' failed: could not open vectors.faiss for writing: No space left on device"
+)
+
+
+@pytest.mark.parametrize(
+    "target, failure, said",
+    [("write_index", lambda *a: sqlite3_full(), "database or disk is full"),
+     ("write_vectors", lambda *a: faiss_full(), "could not open vectors.faiss for writing: No space left on device")],
+)  # fmt: skip
+def test_5_a_full_disk_inside_sqlite_or_faiss_is_one_line_exit_2_and_a_report(
+    tmp_path, fake_embedder, fake_model, monkeypatch, capsys, target, failure, said
+):
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    published = build_index(config, fake_embedder).version
+    (corpus / "new.txt").write_text("Kinship carers asked for more support.")
+    monkeypatch.setattr(f"index.backends.embedded.folders.{target}", failure)
+    assert main(["--config", str(config.source)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and said in err and "free some disk space" in err
+    lines = [line for line in err.splitlines() if not line.startswith("[")]  # progress lines aside
+    assert len(lines) == 2 and lines[0].startswith("ingest: ") and lines[1].startswith("Report: ")
+    assert json.loads(Path(err.split("Report: ")[1].strip()).read_text())["interrupted"]
+    assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == [published]
+
+
+def sqlite3_full():
+    import sqlite3
+
+    raise sqlite3.OperationalError("database or disk is full")
+
+
+def faiss_full():
+    raise RuntimeError(FAISS_ERROR)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import shutil
+import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -104,8 +106,10 @@ def write_build(
     A failure removes the half-written folder and leaves the published index as it was."""
     folder = new_build(root)
     try:
-        write_index(folder / DATABASE, documents, passages)
-        write_vectors(folder / VECTORS, [p.id for p in passages], vectors, exact_limit, nprobe)
+        with storage_errors(folder / DATABASE):
+            write_index(folder / DATABASE, documents, passages)
+        with storage_errors(folder / VECTORS):
+            write_vectors(folder / VECTORS, [p.id for p in passages], vectors, exact_limit, nprobe)
         for path in (folder / DATABASE, folder / VECTORS):
             sync_path(path)
         manifest.write(folder)
@@ -115,6 +119,23 @@ def write_build(
         raise
     publish(root, folder)
     return folder
+
+
+@contextmanager
+def storage_errors(path: Path):
+    """SQLite's and FAISS's own write errors ("database or disk is full", a C++ assertion) as the OSError they
+    are, naming the file: one line for the user, as a failed write of our own would be."""
+    try:
+        yield
+    except sqlite3.Error as error:
+        code = errno.ENOSPC if "full" in str(error) else errno.EIO
+        raise OSError(code, f"SQLite: {error}", str(path)) from error
+    except RuntimeError as error:
+        if "faiss" not in str(error).lower():
+            raise
+        detail = str(error).strip().splitlines()[0].split("failed: ")[-1]
+        code = errno.ENOSPC if "No space left" in detail else errno.EIO
+        raise OSError(code, f"FAISS: {detail}", str(path)) from error
 
 
 def current_build(root: Path) -> Path:

@@ -149,6 +149,13 @@ class Renderer:
         if path.is_file():
             os.utime(path)  # recently used: the last to be evicted
             return path
+        try:
+            return self.render(path, pdf_path, page_number, passage)
+        except OSError as error:  # a full disk or an unwritable cache: this page cannot be kept, the rest goes on
+            raise RenderBusy(f"the page image could not be saved ({error.strerror or error}); try again later") from None
+
+    def render(self, path: Path, pdf_path: Path, page_number: int, passage: str) -> Path:
+        """Render into `path` in a child, or wait for the render of it already under way."""
         rendering = False
         with self.lock:
             future = self.running.get(path)

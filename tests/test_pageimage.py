@@ -67,3 +67,12 @@ def test_the_cache_keeps_the_most_recently_used_images_within_its_limit(tmp_path
     pages = renderer(tmp_path, cache_mb=0)
     paths = [pages.page(pdf, "f", n, "") for n in range(1, 5)]
     assert [path.is_file() for path in paths] == [False, False, False, True]  # only the last, still being sent
+
+
+def test_a_cache_that_cannot_be_written_is_a_clear_503_and_leaves_no_partial_file(tmp_path):
+    pdf = make_pdf(tmp_path / "a.pdf", [["Page one"]])
+    (tmp_path / "full").write_text("a file where the cache folder should be")
+    pages = Renderer(tmp_path / "full" / "cache", Budget(), 1, 2048, 8, 500)
+    with pytest.raises(RenderBusy, match="could not be saved"):
+        pages.page(pdf, "f", 1, "")
+    assert not list(tmp_path.glob("**/*.tmp"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 from index.backends.base import IndexNotFound
@@ -23,9 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from waitress import serve
-
     from search_app import create_app
+    from search_app.server import make_server
 
     try:
         settings = load_config(args.config)
@@ -34,9 +34,8 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError, RuntimeError, IndexNotFound) as error:
         print(f"search_app: {error}", file=sys.stderr)
         return 2
-    print(f"Serving on http://{host}:{port}/ (links use {app.config['BASE_URL']})", flush=True)
     try:
-        serve(
+        server = make_server(
             app,
             host=host,
             port=port,
@@ -50,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as error:
         print(f"search_app: cannot listen on {host}:{port} ({error.strerror}); pick another --port", file=sys.stderr)
         return 2
+    logging.basicConfig()  # as waitress.serve does: its warnings, and ours, reach stderr
+    print(f"Serving on http://{host}:{port}/ (links use {app.config['BASE_URL']})", flush=True)
+    server.run()
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from dataclasses import replace
 from urllib.parse import parse_qs
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
@@ -33,6 +34,7 @@ FACET_LABELS = {
 PAGE_SIZES = (10, 20, 50, 100)
 CACHE_SECONDS = 300
 FACETS_SHOWN = 8
+MARKED = 12  # words and phrases of the search a document page marks, at most
 
 
 def url_with(**changes) -> str:
@@ -188,11 +190,13 @@ def back_link(value: str) -> str:
 
 
 def marked_words(back: str):
-    """The words to mark: those of the search a "Back to results" link returns to, if it has searchable ones."""
+    """The words to mark: those of the search a "Back to results" link returns to, if it has searchable ones (at
+    most MARKED of them: marking costs each word a pass over the whole document)."""
     try:
-        return parse_query(parse_qs(back[2:]).get("q", [""])[0], 500) if back and "q=" in back else None
+        words = parse_query(parse_qs(back[2:]).get("q", [""])[0], 500) if back and "q=" in back else None
     except QueryError:  # only common words, or none: nothing to mark, and the page still opens
         return None
+    return words and replace(words, terms=words.terms[:MARKED], phrases=words.phrases[:MARKED])
 
 
 @bp.get("/documents/<document_id>")

@@ -6,7 +6,7 @@ import socket
 import threading
 from contextlib import contextmanager
 
-from waitress.server import create_server
+from search_app.server import make_server
 
 
 def free_port() -> int:
@@ -17,8 +17,9 @@ def free_port() -> int:
 
 @contextmanager
 def serving(app, **options):
-    """Yield the base URL of `app` served by waitress on 127.0.0.1; stop it afterwards."""
-    server = create_server(app, host="127.0.0.1", port=free_port(), **options)
+    """Yield the base URL of `app` served by waitress on 127.0.0.1, as `python -m search_app` serves it; stop it
+    afterwards."""
+    server = make_server(app, host="127.0.0.1", port=free_port(), **options)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -411,3 +411,63 @@ def sqlite3_full():
 
 def faiss_full():
     raise RuntimeError(FAISS_ERROR)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounting a small tmpfs needs root (CI runs as root)")
+def test_5_a_really_full_disk_while_sqlite_writes_leaves_the_published_index_and_a_report(
+    tmp_path, fake_embedder, fake_model, capsys
+):
+    """The index folder on a real filesystem too small for a second build: SQLite's own write fails."""
+    corpus = make_small_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    config.index.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(config.index)], check=True)
+    try:
+        published = build_index(config, fake_embedder).version
+        used = sum(p.stat().st_size for p in config.index.rglob("*") if p.is_file())
+        subprocess.run(["mount", "-o", f"remount,size={used + 96 * 1024}", str(config.index)], check=True)
+        (corpus / "new.txt").write_text("Kinship carers asked for more support. " * 200)
+        assert main(["--config", str(config.source)]) == 2
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and ("disk is full" in err or "No space left" in err), err
+        assert "free some disk space" in err and current_build(config.index).name == published
+        assert sorted(p.name for p in (config.index / BUILDS).iterdir()) == [published]  # nothing half-written
+        assert json.loads(Path(err.split("Report: ")[1].strip()).read_text())["interrupted"]
+        assert Searcher(config, fake_embedder).search(SearchRequest("kinship allowances", k=1)).hits
+    finally:
+        subprocess.run(["umount", "-l", str(config.index)], check=True)
+
+
+def test_4_a_long_way_back_marks_a_bounded_number_of_words():
+    from search_app.pages import MARKED, marked_words
+
+    words = marked_words("/?q=" + " ".join(f"placement{n} " + f'"kin {n}"' for n in range(20)))
+    assert len(words.terms) == MARKED and len(words.phrases) == MARKED
+    assert marked_words("/?q=the") is None and marked_words("") is None
+
+
+@pytest.mark.parametrize(
+    "raw, status",
+    [(b"GET /?q=care HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n", 413),
+     (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 2_000 + b"\r\n\r\n", 431),
+     (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: nope\r\n\r\n", 400)],
+)  # fmt: skip
+def test_7_what_waitress_refuses_itself_gets_the_one_json_error_and_the_security_headers(
+    fake_built, fake_searcher, raw, status
+):
+    import socket
+
+    from tests.servers import serving
+
+    app = create_app({"CONFIG_FILE": str(fake_built[0].source), "TESTING": True}, searcher=fake_searcher)
+    with serving(app, max_request_body_size=1 << 20, max_request_header_size=1024) as base:
+        port = int(base.rsplit(":", 1)[1])
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
+            connection.sendall(raw)
+            answer = b""
+            while chunk := connection.recv(65536):
+                answer += chunk
+    head, body = answer.split(b"\r\n\r\n", 1)
+    assert head.split(b" ")[1] == str(status).encode() and b"Content-Type: application/json" in head
+    assert b"Content-Security-Policy: default-src 'none'" in head and b"X-Content-Type-Options: nosniff" in head
+    assert json.loads(body)["error"]["status"] == status

@@ -47,9 +47,9 @@ def start_server(config: Path) -> tuple[subprocess.Popen, str]:
     raise RuntimeError("the server did not start")
 
 
-def load(base: str, urls: list[str], clients: int, seconds: float, limit: int | None = None) -> dict:
-    """Send `urls` (cycled) from `clients` threads for at most `seconds` and `limit` requests; statuses,
-    latencies and the rate over the time actually taken."""
+def load(base: str, urls: list[str], clients: int, seconds: float, limit: int | None = None, pause: float = 0) -> dict:
+    """Send `urls` (cycled) from `clients` threads for at most `seconds` and `limit` requests, each thread waiting
+    `pause` seconds after each answer; statuses, latencies and the rate over the time actually taken."""
     results, started, lock = [], time.monotonic(), threading.Lock()
     stop, cursor = started + seconds, iter(range(10**9))
 
@@ -62,6 +62,7 @@ def load(base: str, urls: list[str], clients: int, seconds: float, limit: int | 
             status, took, _ = get(base + urls[n % len(urls)])
             with lock:
                 results.append((status, took))
+            time.sleep(pause)
 
     with ThreadPoolExecutor(clients) as pool:
         for _ in range(clients):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from markupsafe import Markup, escape
 
@@ -20,6 +21,7 @@ def stem(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=256)
 def pattern_for(query: Query) -> re.Pattern | None:
     """One regex matching the query's phrases (spacing-tolerant) and words with their endings."""
     parts = [r"\s+".join(map(re.escape, phrase.split())) for phrase in query.phrases]
@@ -34,8 +36,7 @@ def highlight(text: str, query: Query) -> Markup:
         return escape(text)
     out, pos = [], 0
     for match in pattern.finditer(text):
-        out.append(escape(text[pos : match.start()]))
-        out.append(Markup("<mark>{}</mark>").format(match.group()))
+        out += [escape(text[pos : match.start()]), "<mark>", escape(match.group()), "</mark>"]
         pos = match.end()
     out.append(escape(text[pos:]))
-    return Markup("").join(out)
+    return Markup("".join(out))  # every piece of the text escaped above; the tags are ours

@@ -27,6 +27,7 @@ from PIL import Image, ImageDraw
 
 SCALE = 1.5  # 108 dpi: readable, and a page is about 900 x 1260 pixels
 MB = 1 << 20
+RENDER_SECONDS = 60  # a request waits this long for its page at most
 HIGHLIGHT = (255, 208, 0, 110)
 MIN_RUN = 8  # letters in a row that must agree for a stretch of the page to count as the passage's
 
@@ -137,7 +138,7 @@ class Renderer:
     def __init__(self, cache: Path, budget: Budget, workers: int, memory_mb: int, waiting: int, cache_mb: int):
         self.cache, self.budget, self.workers, self.memory_mb = cache, budget, workers, memory_mb
         self.waiting, self.cache_bytes = waiting, cache_mb * MB
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()  # re-entered when a render is done before its callback is added
         self.running: dict[Path, Future] = {}
         self.pool: ProcessPoolExecutor | None = None
         self.renders = 0  # renders started, for tests and benchmarks
@@ -169,7 +170,9 @@ class Renderer:
                 future.add_done_callback(lambda _, path=path: self.finished(path))
                 rendering = True
         try:
-            future.result()
+            future.result(timeout=RENDER_SECONDS)
+        except TimeoutError:
+            raise RenderBusy(f"the page took longer than {RENDER_SECONDS} s to render; try again later") from None
         except (BrokenProcessPool, MemoryError):  # past its memory limit (or killed): a new pool for the next
             if not isinstance(future.exception(), MemoryError):
                 with self.lock:

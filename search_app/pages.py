@@ -35,6 +35,7 @@ PAGE_SIZES = (10, 20, 50, 100)
 CACHE_SECONDS = 300
 FACETS_SHOWN = 8
 MARKED = 12  # words and phrases of the search a document page marks, at most
+MARK_NEAR = 3  # pages either side of the passage on which a long document's page marks them
 
 
 def url_with(**changes) -> str:
@@ -146,14 +147,19 @@ def catalogue_facets(documents, filters) -> list[dict]:
 
 
 def page_sections(document, target, query=None) -> list[dict]:
-    """The document's pages, each split around the target passage (if any), with the query's words marked."""
-
-    def mark(text: str):
-        return highlight(text, query) if query else text
-
+    """The document's pages, each split around the target passage (if any), with the query's words marked: on
+    every page of a short document, and within MARK_NEAR pages of the passage in a long one (marking costs a pass
+    over the text, and a long document's is long)."""
+    centre = target.page if target else 1
+    everywhere = len(document.pages) <= 4 * MARK_NEAR
     sections = []
     for page in document.pages:
         text = document.text[page.start : page.end]
+        marked = query if everywhere or abs(page.number - centre) <= MARK_NEAR else None
+
+        def mark(part: str, marked=marked):
+            return highlight(part, marked) if marked else part
+
         if target and page.start <= target.start < page.end:
             a, b = target.start - page.start, target.end - page.start
             parts = [(mark(text[:a]), False), (mark(text[a:b]), True), (mark(text[b:]), False)]

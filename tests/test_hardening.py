@@ -365,7 +365,7 @@ def test_4_a_context_budget_is_capped_and_the_openapi_document_says_so(client):
 def test_4_a_client_past_its_expensive_requests_gets_429_with_retry_after(client, method, path):
     limit = client.application.extensions["client_limit"]
     body = {"json": {"queries": [{"id": "a", "q": "care"}]}} if method == "post" else {}
-    with limit.hold("127.0.0.1"), limit.hold("127.0.0.1"):  # two still running from this address
+    with limit.hold("127.0.0.1"):  # one still running from this address, the limit
         refused = getattr(client, method)(path, **body)
         assert refused.status_code == 429 and refused.headers["Retry-After"]
         if path.startswith("/api/"):
@@ -471,3 +471,21 @@ def test_7_what_waitress_refuses_itself_gets_the_one_json_error_and_the_security
     assert head.split(b" ")[1] == str(status).encode() and b"Content-Type: application/json" in head
     assert b"Content-Security-Policy: default-src 'none'" in head and b"X-Content-Type-Options: nosniff" in head
     assert json.loads(body)["error"]["status"] == status
+
+
+def test_4_a_long_document_marks_the_words_near_the_passage_only():
+    from index.models import Document, Page, Passage
+    from index.query import parse_query
+    from search_app.pages import MARK_NEAR, page_sections
+
+    text = "".join(f"Page {n} is about kinship care. " for n in range(1, 31))
+    starts = [text.index(f"Page {n} ") for n in range(1, 31)] + [len(text)]
+    document = Document(
+        "long", "long.pdf", "Long", text=text, pages=[Page(n, starts[n - 1], starts[n]) for n in range(1, 31)]
+    )
+    target = Passage("long", text[starts[19] : starts[20]], starts[19], starts[20], 20, 20, "", 8)
+    sections = page_sections(document, target, parse_query("kinship", 500))
+    marked = [s["number"] for s in sections if any("<mark>" in str(part) for part, _ in s["parts"])]
+    assert marked == list(range(20 - MARK_NEAR, 20 + MARK_NEAR + 1))
+    short = Document("short", "short.pdf", "Short", text=text[: starts[5]], pages=document.pages[:5])
+    assert all("<mark>" in str(s["parts"][0][0]) for s in page_sections(short, None, parse_query("kinship", 500)))

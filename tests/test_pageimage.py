@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 import threading
 import time
+from concurrent.futures import Future
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -76,3 +78,25 @@ def test_a_cache_that_cannot_be_written_is_a_clear_503_and_leaves_no_partial_fil
     with pytest.raises(RenderBusy, match="could not be saved"):
         pages.page(pdf, "f", 1, "")
     assert not list(tmp_path.glob("**/*.tmp"))
+
+
+class FinishedAtOnce:
+    """A test double of the render pool whose renders are done before submit() returns, as a fast child's can be."""
+
+    def submit(self, *args) -> Future:
+        done = Future()
+        done.set_exception(PageTooLarge("refused in the child"))
+        return done
+
+
+def test_a_render_done_before_its_callback_is_added_does_not_hold_the_renderer(tmp_path):
+    """Then the callback runs at once, in the same thread, under the renderer's lock: no deadlock, nothing held."""
+    pages = renderer(tmp_path)
+    pages.executor = FinishedAtOnce
+    outcome = []
+    thread = threading.Thread(
+        target=lambda: outcome.append(pytest.raises(PageTooLarge, pages.page, Path("x.pdf"), "g", 1, ""))
+    )
+    thread.start()
+    thread.join(timeout=10)
+    assert not thread.is_alive() and outcome and not pages.running

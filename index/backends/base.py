@@ -136,15 +136,8 @@ class Backend(Protocol):
     def lock(self) -> AbstractContextManager:
         """Hold the ingest lock, or raise IngestLocked at once."""
 
-    def write(
-        self,
-        documents: list[Document],
-        passages: list[Passage],
-        vectors: np.ndarray,
-        manifest: Manifest,
-        exact_limit: int = 50_000,
-        nprobe: int = 64,
-    ) -> str:
+    def write(self, documents: list[Document], passages: list[Passage], vectors: np.ndarray, manifest: Manifest,
+              exact_limit: int = 50_000, nprobe: int = 64) -> str:  # fmt: skip
         """Write a whole build, then publish it atomically; returns its version. A failure leaves the published
         build as it was."""
 

@@ -1,7 +1,7 @@
 """python -m benchmarks.soak: the long resilience checks, with the real model, on a copy of part of the corpus.
 
 Prints one line per check with its figures and exits 1 if any check failed. Every request goes to 127.0.0.1,
-every loop is bounded in count and time. About twelve minutes on 2 cores; --quick about four."""
+every loop is bounded in count and time. About twelve minutes on 2 cores; --quick about three."""
 
 from __future__ import annotations
 
@@ -358,7 +358,7 @@ def exports_outcomes() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.soak", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer requests, kills and seconds (about four minutes)")
+    parser.add_argument("--quick", action="store_true", help="fewer requests, kills and seconds (about three minutes)")
     parser.add_argument("--steps", nargs="+", choices=STEPS, default=list(STEPS), help="run only these (default: all)")
     args = parser.parse_args(argv)
     started = time.monotonic()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_cors import CORS
@@ -17,6 +18,7 @@ from search_app.limits import ClientLimit
 from search_app.pageimage import Budget, PageTooLarge, RenderBusy, Renderer
 
 ERRORS = {QueryError: 400, UnknownDocument: 404, IndexGone: 410, PageTooLarge: 422, IndexNotFound: 503, RenderBusy: 503}
+MAX_BODY = 1 << 20  # the largest request body (a batch), as waitress's max_request_body_size
 RETRY_SECONDS = 5  # Retry-After of a 503 for work that is only busy
 # No script, frame or plugin from anywhere else; the app's pages use only its own stylesheet.
 SECURITY_HEADERS = {
@@ -34,7 +36,7 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
     """App factory: settings from the config file (CONFIG_FILE, else $SEARCH_CONFIG, else config.toml)."""
     app = Flask(__name__)
     app.url_map.merge_slashes = False  # "//x" is not found, rather than redirected to an address built on the Host
-    app.config.from_mapping(CONFIG_FILE=None)
+    app.config.from_mapping(CONFIG_FILE=None, MAX_CONTENT_LENGTH=MAX_BODY)
     app.json.sort_keys = False  # fields in their documented order, facet values most frequent first
     if test_config:
         app.config.update(test_config)
@@ -64,8 +66,17 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
         app.register_error_handler(error_type, lambda error, status=status: error_response(error, status))
     app.register_error_handler(HTTPException, lambda error: error_response(error, error.code or 500))
     app.register_error_handler(Exception, internal_error)
+    app.before_request(refuse_bad_encoding)
     app.after_request(add_security_headers)
     return app
+
+
+def refuse_bad_encoding():
+    """A query string that is not UTF-8 is refused, not searched as its escapes ("%ED%A0%80")."""
+    try:
+        unquote_to_bytes(request.query_string.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise QueryError("The query string is not valid UTF-8: encode the parameters' values as UTF-8.") from None
 
 
 def add_security_headers(response):
@@ -100,6 +111,8 @@ def error_response(error: Exception, status: int):
         response = make_response(jsonify(body.model_dump(mode="json")), status)
     else:
         response = make_response(render_template("error.html", status=status, message=message), status)
+    if isinstance(error, HTTPException) and (allowed := dict(error.get_headers()).get("Allow")):
+        response.headers["Allow"] = allowed  # a 405 says which methods the path takes
     if isinstance(error, RenderBusy) or status == 429:
         response.headers["Retry-After"] = str(RETRY_SECONDS)
     return response

@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    from search_app import create_app
+    from search_app import MAX_BODY, create_app
     from search_app.server import make_server
 
     try:
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
             channel_timeout=settings.channel_timeout,
             cleanup_interval=max(1, settings.channel_timeout // 4),
             asyncore_use_poll=True,  # poll(), not select(): no limit of 1,024 open sockets
-            max_request_body_size=1 << 20,
+            max_request_body_size=MAX_BODY,
         )
     except OSError as error:
         print(f"search_app: cannot listen on {host}:{port} ({error.strerror}); pick another --port", file=sys.stderr)

@@ -14,7 +14,7 @@ from index.query import QueryError
 from index.results import Results
 from index.search import citation
 from search_app import exports, schemas
-from search_app.params import read_request
+from search_app.params import DOCUMENT_FILTERS, read_request
 
 bp = Blueprint("api", __name__)
 
@@ -160,7 +160,7 @@ def export(results: Results, form: str):
 
 @bp.get("/api/documents")
 def documents():
-    filters = read_request(request.args, searcher().catalogue()).filters
+    filters = read_request(request.args, searcher().catalogue(), only=(*DOCUMENT_FILTERS, "role")).filters
     if filters.role:
         raise QueryError("role applies to passages, not documents: search with it instead.")
     docs = [

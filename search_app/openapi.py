@@ -10,10 +10,13 @@ from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from search_app import exports, schemas
-from search_app.params import PARAMETERS, Param
+from search_app.params import CONTEXT_READS, DOCUMENT_FILTERS, PARAMETERS, Param
 
 bp = Blueprint("openapi", __name__)
-DOCUMENT_FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "date_from", "date_to")
+CITATIONS = Param(
+    {"type": "string", "enum": ["full", "short"], "default": "full"},
+    "full: each passage followed by its citation and link; short: by a number, the citations listed once at the end.",
+)
 BUDGET = Param(
     {"type": "integer", "minimum": 1, "default": 1000},
     "Most cl100k_base tokens (at most [server] context_max_tokens, 8,000 by default).",
@@ -35,7 +38,7 @@ class Endpoint:
 
 
 SEARCH_PARAMETERS = dict(PARAMETERS)
-CONTEXT_PARAMETERS = {n: p for n, p in PARAMETERS.items() if n not in ("k", "offset", "group")} | {"budget": BUDGET}
+CONTEXT_PARAMETERS = {n: PARAMETERS[n] for n in CONTEXT_READS} | {"budget": BUDGET, "citations": CITATIONS}
 ENDPOINTS = (
     Endpoint("get", "/api/search", "Search passages: filters, facets, grouping, folding, paging and exports.",
              schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 429, 503),

@@ -63,6 +63,8 @@ PARAMETERS = {
     ),
 }
 SINGLE = tuple(name for name, param in PARAMETERS.items() if not param.repeatable)
+DOCUMENT_FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "date_from", "date_to")
+CONTEXT_READS = tuple(name for name in PARAMETERS if name not in ("k", "offset", "group", "fold", "format"))
 REPEATABLE = tuple(name for name, param in PARAMETERS.items() if param.repeatable)
 
 
@@ -89,12 +91,17 @@ def read_date(name: str, value: str) -> str:
 
 
 def read_request(
-    args: MultiDict, catalogue: dict[str, set[str]], ignore: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+    args: MultiDict,
+    catalogue: dict[str, set[str]],
+    ignore: tuple[str, ...] = (),
+    extra: tuple[str, ...] = (),
+    only: tuple[str, ...] = (),
 ) -> SearchRequest:
     """The search a query string asks for; QueryError naming the parameter for anything unknown, repeated or bad.
     `extra` names an endpoint's own parameters, read by it (`format`, checked here, is read by the exports);
-    `ignore` ones are allowed and not read."""
-    known = SINGLE + REPEATABLE + extra
+    `ignore` ones are allowed and not read; with `only`, just those (and `extra`) are taken: an endpoint refuses
+    what it does not read."""
+    known = (only or SINGLE + REPEATABLE) + extra
     for name in args:
         if name in ignore:
             continue

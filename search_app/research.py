@@ -16,10 +16,11 @@ from ingest.chunking import count_tokens
 from search_app import schemas
 from search_app.api import dump, hit_url, run_search, search_response, searcher
 from search_app.limits import expensive
-from search_app.params import number, read_request
+from search_app.params import CONTEXT_READS, number, read_request
 from search_app.schemas import BatchRequest
 
 bp = Blueprint("research", __name__)
+SEPARATOR_TOKENS = 2  # the blank line between blocks, and a citation's own line in the short style
 
 
 def batch_args(query: dict) -> MultiDict:
@@ -66,16 +67,19 @@ def context():
     for name in ("k", "offset", "group"):
         if name in request.args:
             raise QueryError(f"Unknown parameter {name!r} for /api/context: the budget decides how many passages.")
-    budget = request.args.get("budget", "1000")
-    asked = read_request(request.args, searcher().catalogue(), extra=("budget",))
+    budget, style = request.args.get("budget", "1000"), request.args.get("citations", "full")
+    asked = read_request(request.args, searcher().catalogue(), extra=("budget", "citations"), only=CONTEXT_READS)
     budget = number("budget", budget) if budget.strip() else 1000
     most = searcher().config.context_max_tokens
     if not 1 <= budget <= most or len(request.args.getlist("budget")) > 1:
         raise QueryError(f"budget must be one whole number of tokens between 1 and {most} ([server] context_max_tokens).")
+    if style not in ("full", "short") or len(request.args.getlist("citations")) > 1:
+        raise QueryError(f"citations must be full or short, got {style[:20]!r}.")
     results = searcher().search(replace(asked, k=searcher().config.max_k, offset=0, group=False, fold=True))
-    text, passages = fit_context(results.hits, budget)
-    answer = schemas.ContextResponse(query=results.query.text, index=results.version, budget=budget,
-                                     tokens=count_tokens(text), text=text, passages=passages)  # fmt: skip
+    text, passages = fit_context(results.hits, budget, style)
+    notice = "" if passages or not results.hits else nothing_fits(results.hits, budget, style)
+    answer = schemas.ContextResponse(query=results.query.text, index=results.version, budget=budget, citations=style,
+                                     tokens=count_tokens(text), text=text, notice=notice, passages=passages)  # fmt: skip
     return jsonify(dump(answer))
 
 
@@ -95,14 +99,39 @@ def check_batch_cost(body: BatchRequest) -> None:
                          f"{config.batch_max_chars:,} ([server] batch_max_chars): send fewer per batch.")  # fmt: skip
 
 
-def fit_context(hits: list[Hit], budget: int) -> tuple[str, list[schemas.ContextPassage]]:
-    """The best passages in rank order, each followed by its citation, as long as the whole fits `budget` tokens."""
-    blocks, passages = [], []
+def fit_context(hits: list[Hit], budget: int, style: str = "full") -> tuple[str, list[schemas.ContextPassage]]:
+    """The best passages in rank order that fit `budget` tokens together, each with its citation: after it (full),
+    or as a number with the citations listed once at the end (short). A passage too long for what is left is
+    skipped, and a shorter one after it may still fit. Each passage's tokens are counted once; the whole is counted
+    exactly at the end (and the last taken dropped while it is over, which joining the blocks can rarely make)."""
+    chosen: list[Hit] = []
+    used = count_tokens(context_text([], style))
     for hit in hits:
-        block = f"{hit.passage.text}\n— {citation(hit)}. {hit_url(hit, external=True)}"
-        if count_tokens("\n\n".join([*blocks, block])) > budget:
-            break
-        blocks.append(block)
-        passages.append(schemas.ContextPassage(rank=hit.rank, passage_id=hit.passage.id, text=hit.passage.text,
-                                               citation=citation(hit), url=hit_url(hit, external=True)))  # fmt: skip
-    return "\n\n".join(blocks), passages
+        cost = count_tokens(context_text([hit], style)) + SEPARATOR_TOKENS
+        if used + cost <= budget:
+            chosen.append(hit)
+            used += cost
+    while chosen and count_tokens(context_text(chosen, style)) > budget:
+        chosen.pop()
+    passages = [
+        schemas.ContextPassage(rank=hit.rank, passage_id=hit.passage.id, text=hit.passage.text,
+                               citation=citation(hit), url=hit_url(hit, external=True))
+        for hit in chosen
+    ]  # fmt: skip
+    return context_text(chosen, style), passages
+
+
+def context_text(hits: list[Hit], style: str) -> str:
+    """The block to paste: each passage with its citation and link, or its number and the citations at the end."""
+    if style == "full":
+        return "\n\n".join(f"{hit.passage.text}\n— {citation(hit)}. {hit_url(hit, external=True)}" for hit in hits)
+    quotes = [f"[{n}] {hit.passage.text}" for n, hit in enumerate(hits, start=1)]
+    sources = [f"[{n}] {citation(hit)}. {hit_url(hit, external=True)}" for n, hit in enumerate(hits, start=1)]
+    return "\n\n".join(quotes + (["Sources:\n" + "\n".join(sources)] if hits else []))
+
+
+def nothing_fits(hits: list[Hit], budget: int, style: str) -> str:
+    """Why the context is empty although passages matched: the fewest tokens one of them needs."""
+    needed = min(count_tokens(context_text([hit], style)) for hit in hits)
+    return (f"No passage fits within {budget} tokens with its citation: the shortest of the {len(hits)} found needs "
+            f"{needed}. Raise budget, or use citations=short.")  # fmt: skip

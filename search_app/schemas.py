@@ -150,8 +150,12 @@ class ContextResponse(Answer):
     query: str
     index: str
     budget: int
+    citations: Literal["full", "short"] = Field(
+        description="full: each passage followed by its citation; short: numbered, the citations listed at the end."
+    )
     tokens: int = Field(description="cl100k_base tokens in `text`; never above `budget`.")
-    text: str = Field(description="The passages, each followed by its citation, ready to paste.")
+    text: str = Field(description="The passages that fit, best first (a longer one is skipped for a shorter that fits).")
+    notice: str = Field(description="Why `text` is empty although passages matched, or empty.")
     passages: list[ContextPassage]
 
 

@@ -219,3 +219,46 @@ def test_a_weak_answer_says_so(client):
     body = client.get("/api/search?q=banana+bread+recipe").get_json()
     assert body["results"] and body["low_confidence"] is True
     assert client.get("/api/search?q=care+leavers").get_json()["low_confidence"] is False
+
+
+@pytest.mark.parametrize(
+    "path, name",
+    [("/api/documents?q=care", "q"), ("/api/documents?k=5", "k"), ("/api/documents?index=bogus", "index"),
+     ("/api/documents?format=csv", "format"), ("/api/context?q=care&format=csv", "format"),
+     ("/api/context?q=care&fold=off", "fold")],
+)  # fmt: skip
+def test_an_endpoint_refuses_what_it_does_not_read(client, path, name):
+    refused = client.get(path)
+    assert refused.status_code == 400 and f"Unknown parameter {name!r}" in refused.get_json()["error"]["message"]
+
+
+def test_a_query_string_that_is_not_utf8_is_refused_not_searched(client):
+    refused = client.get("/api/search?q=%ED%A0%80")
+    assert refused.status_code == 400 and "not valid UTF-8" in refused.get_json()["error"]["message"]
+    assert client.get("/api/search?q=caf%C3%A9+care").status_code == 200
+
+
+def test_a_405_says_which_methods_and_a_body_over_1_mb_is_a_json_413(client):
+    answer = client.post("/api/search?q=care")
+    assert answer.status_code == 405 and "GET" in answer.headers["Allow"] and answer.get_json()["error"]["status"] == 405
+    big = client.post("/api/search/batch", data=b"x" * (2 << 20), content_type="application/json")
+    assert big.status_code == 413 and big.get_json()["error"]["status"] == 413
+
+
+def test_the_context_skips_a_passage_too_long_for_what_is_left_and_says_when_nothing_fits(client):
+    whole = client.get("/api/context?q=care+leavers&budget=8000").get_json()
+    sizes = [count_tokens(f"{p['text']}\n— {p['citation']}. {p['url']}") for p in whole["passages"]]
+    budget = min(sizes[0] - 1, max(sizes[1:]) + 5)  # the best passage does not fit; a later one does
+    packed = client.get(f"/api/context?q=care+leavers&budget={budget}").get_json()
+    assert packed["passages"] and packed["passages"][0]["rank"] > whole["passages"][0]["rank"]
+    assert packed["tokens"] == count_tokens(packed["text"]) <= budget and not packed["notice"]
+    empty = client.get("/api/context?q=care+leavers&budget=5").get_json()
+    assert not empty["passages"] and empty["notice"].startswith("No passage fits within 5 tokens")
+
+
+def test_short_citations_number_the_passages_and_list_the_sources_once(client):
+    short = client.get("/api/context?q=care+leavers&budget=600&citations=short").get_json()
+    full = client.get("/api/context?q=care+leavers&budget=600").get_json()
+    assert short["citations"] == "short" and short["text"].startswith("[1] ") and "\nSources:\n[1] " in short["text"]
+    assert len(short["passages"]) >= len(full["passages"]) and short["tokens"] <= 600
+    assert client.get("/api/context?q=care&citations=long").status_code == 400

@@ -160,15 +160,38 @@ def export(results: Results, form: str):
 
 @bp.get("/api/documents")
 def documents():
-    filters = read_request(request.args, searcher().catalogue(), only=(*DOCUMENT_FILTERS, "role")).filters
+    filters = read_request(request.args, searcher().catalogue(), only=(*DOCUMENT_FILTERS, "role", "format")).filters
+    form = request.args.get("format") or "json"
     if filters.role:
         raise QueryError("role applies to passages, not documents: search with it instead.")
+    if form not in ("json", "csv"):
+        raise QueryError(f"format for /api/documents is json or csv, got {form!r}.")
+    counts = {entry.id: entry for entry in searcher().current().manifest.documents.values()}
     docs = [
         document_info(d, schemas.CatalogueDocument, path=d.path, source=d.source, licence=d.licence,
+                      pages=counts[d.id].pages, passages=counts[d.id].passages,
                       url=external_url("pages.document", document_id=d.id))
         for d in searcher().documents() if filters.admits(d)
     ]  # fmt: skip
+    if form == "csv":
+        return catalogue_csv(docs)
     return jsonify(dump(schemas.Catalogue(count=len(docs), filters=filters.as_dict(), documents=docs)))
+
+
+def catalogue_csv(docs: list[schemas.CatalogueDocument]):
+    """The catalogue as a CSV download: a row per document, with its grade, visit dates, pages and passages."""
+    rows = []
+    for d in docs:
+        inspection = d.inspection or schemas.Inspection(start="", end="")
+        rows.append(d.model_dump(exclude={"inspection", "judgements"}) | {
+            "judgement": (d.judgements or {}).get("overall", ""), "inspection_start": inspection.start,
+            "inspection_end": inspection.end})  # fmt: skip
+    response = current_app.response_class(
+        exports.csv_text(rows, exports.CATALOGUE_COLUMNS), content_type=exports.FORMATS["csv"][0]
+    )
+    response.headers["Content-Disposition"] = 'attachment; filename="catalogue.csv"'
+    response.headers["X-Index-Version"] = searcher().current().version
+    return response
 
 
 @bp.get("/healthz")

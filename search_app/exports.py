@@ -30,6 +30,8 @@ FORMATS = {  # format -> (content type, file extension)
 CSV_COLUMNS = ("rank", "score", "quote", "title", "publisher", "date", "kind", "document_id", "page_label", "page",
                "section", "local_authority", "judgement", "section_judgement", "roles", "citation", "link",
                "passage_id", "passage_key", "publisher_url")  # fmt: skip
+CATALOGUE_COLUMNS = ("id", "title", "publisher", "date", "kind", "local_authority", "judgement", "inspection_start",
+                     "inspection_end", "pages", "passages", "path", "source", "licence", "publisher_url", "url")  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
 BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")  # every line break Python's splitlines knows
 RIS_TYPES = {"guidance": "GOVDOC", "inspection": "RPRT", "report": "RPRT", "survey write-up": "RPRT", "news": "NEWS",
@@ -68,11 +70,11 @@ def one_line(text: str) -> str:
     return BREAKS.sub(" ", text)
 
 
-def csv_text(rows: list[dict]) -> str:
+def csv_text(rows: list[dict], columns: tuple[str, ...] = CSV_COLUMNS) -> str:
     """CSV with a byte-order mark, so that Excel reads it as UTF-8; every cell neutralised."""
     out = io.StringIO()
     out.write("\ufeff")
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows({name: cell(value) for name, value in row.items()} for row in rows)
     return out.getvalue()

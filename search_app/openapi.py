@@ -13,6 +13,10 @@ from search_app import exports, schemas
 from search_app.params import CONTEXT_READS, DOCUMENT_FILTERS, PARAMETERS, Param
 
 bp = Blueprint("openapi", __name__)
+CATALOGUE_FORMAT = Param(
+    {"type": "string", "enum": ["json", "csv"], "default": "json"},
+    "json: the catalogue; csv: the same as a download, a row per document.",
+)
 CITATIONS = Param(
     {"type": "string", "enum": ["full", "short"], "default": "full"},
     "full: each passage followed by its citation and link; short: by a number, the citations listed once at the end.",
@@ -47,8 +51,9 @@ ENDPOINTS = (
              schemas.BatchResponse, body=schemas.BatchRequest, errors=(400, 413, 415, 429, 503)),
     Endpoint("get", "/api/context", "The best passages, folded, with citations, within a token budget (for LLMs).",
              schemas.ContextResponse, CONTEXT_PARAMETERS, errors=(400, 410, 429, 503)),
-    Endpoint("get", "/api/documents", "The catalogue, with the document filters.", schemas.Catalogue,
-             {n: PARAMETERS[n] for n in DOCUMENT_FILTERS}),
+    Endpoint("get", "/api/documents", "The catalogue, with the document filters; format=csv downloads it.",
+             schemas.Catalogue, {n: PARAMETERS[n] for n in DOCUMENT_FILTERS} | {"format": CATALOGUE_FORMAT},
+             downloads=("text/csv",)),
     Endpoint("get", "/healthz", "The index version and counts.", schemas.Health, errors=(503,)),
     Endpoint("get", "/api/openapi.json", "This document.", None, errors=()),
 )  # fmt: skip

@@ -160,6 +160,8 @@ class ContextResponse(Answer):
 
 
 class CatalogueDocument(DocumentInfo):
+    pages: int = Field(description="Pages extracted from it.")
+    passages: int = Field(description="Passages it was cut into.")
     path: str
     source: str
     licence: str

@@ -224,7 +224,7 @@ def test_a_weak_answer_says_so(client):
 @pytest.mark.parametrize(
     "path, name",
     [("/api/documents?q=care", "q"), ("/api/documents?k=5", "k"), ("/api/documents?index=bogus", "index"),
-     ("/api/documents?format=csv", "format"), ("/api/context?q=care&format=csv", "format"),
+     ("/api/documents?mode=keyword", "mode"), ("/api/context?q=care&format=csv", "format"),
      ("/api/context?q=care&fold=off", "fold")],
 )  # fmt: skip
 def test_an_endpoint_refuses_what_it_does_not_read(client, path, name):
@@ -262,3 +262,19 @@ def test_short_citations_number_the_passages_and_list_the_sources_once(client):
     assert short["citations"] == "short" and short["text"].startswith("[1] ") and "\nSources:\n[1] " in short["text"]
     assert len(short["passages"]) >= len(full["passages"]) and short["tokens"] <= 600
     assert client.get("/api/context?q=care&citations=long").status_code == 400
+
+
+def test_the_catalogue_downloads_as_csv_with_pages_and_passages_per_document(client):
+    import csv
+    import io
+
+    catalogue = client.get("/api/documents?kind=inspection").get_json()["documents"]
+    download = client.get("/api/documents?kind=inspection&format=csv")
+    assert download.mimetype == "text/csv" and "catalogue.csv" in download.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(download.get_data().decode("utf-8-sig"))))
+    assert [(r["id"], int(r["pages"]), int(r["passages"])) for r in rows] == [
+        (d["id"], d["pages"], d["passages"]) for d in catalogue
+    ]
+    assert all(d["passages"] > 0 and d["pages"] > 0 for d in catalogue)
+    assert rows[0]["judgement"] == catalogue[0]["judgements"]["overall"] and rows[0]["inspection_start"]
+    assert client.get("/api/documents?format=ris").status_code == 400

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -83,12 +84,24 @@ def notice(results: Results) -> str:
     """What the user should know about how the results were found, or ""."""
     if results.meaning_only:
         return "No passage contains these words: the results are found by meaning alone, and may be unrelated."
+    if not results.total and (unquoted := roles_never_quoted(results.filters.role)):
+        return unquoted
     if not results.total:
         return "No passage matched. Try fewer or other words, or remove a filter."
     if results.weak:
         return ("Weak matches: no passage is close to this question in meaning or holds all its words. "
                 "The corpus may not cover it; try other words.")  # fmt: skip
     return ""
+
+
+def roles_never_quoted(roles: tuple[str, ...]) -> str:
+    """A notice when no passage of the collection quotes any of `roles` (so no words could match), or ""."""
+    quoted = Counter(role for held in searcher().current().store.facts.roles.values() for role in held)
+    if not roles or any(quoted[role] for role in roles):
+        return ""
+    listed = ", ".join(f"{role} ({count})" for role, count in quoted.most_common())
+    return (f"No passage in this collection quotes a {' or '.join(roles)}: the roles quoted, with their passages, "
+            f"are {listed or 'none'}.")  # fmt: skip
 
 
 def page_link(results: Results, args: MultiDict, offset: int) -> str | None:

@@ -16,6 +16,12 @@ from ingest.metadata import ROLES
 FORMATS = ("json", "csv", "jsonl", "ris", "bibtex")
 CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "mode": MODES, "group": ("document", ""), "format": FORMATS}
 SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
+CATALOGUED = {  # filters whose values come from the collection: what an unknown one means, and where the list is
+    "local_authority": "No Ofsted report about {value!r} is in this collection",
+    "publisher": "No document from a publisher {value!r} is in this collection",
+    "document": "No document {value!r} is in this collection",
+}
+LISTED = {"local_authority": "/documents?kind=inspection", "publisher": "/documents", "document": "/documents"}
 NUMBER = re.compile(r"[0-9]{1,6}")
 DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
 
@@ -79,8 +85,10 @@ def choice(name: str, value: str, catalogue: dict[str, set[str]]) -> str:
     allowed = CHOICES.get(name) or sorted(catalogue.get(name, ()))
     canonical = {v.lower(): v for v in allowed}
     if value.strip().lower() not in canonical:
-        shown = ", ".join(allowed[:12]) + (", …" if len(allowed) > 12 else "")
-        raise QueryError(f"Unknown {name} {value[:60]!r}: use one of {shown}.")
+        if name in CATALOGUED:
+            raise QueryError(f"{CATALOGUED[name].format(value=value[:60])}: the {len(allowed)} in this collection are "
+                             f"listed at {LISTED[name]} (as JSON at /api{LISTED[name]}).")  # fmt: skip
+        raise QueryError(f"Unknown {name} {value[:60]!r}: use one of {', '.join(allowed)}.")
     return canonical[value.strip().lower()]
 
 

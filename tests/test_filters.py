@@ -289,8 +289,9 @@ def test_group_by_document_ranks_documents_by_their_best_passage(client):
         ("q=care&k=5&k=6", "'k' was given 2 times"),
         ("q=care&kind=novel", "Unknown kind 'novel'"),
         ("q=care&judgement=poor", "Unknown judgement 'poor'"),
-        ("q=care&publisher=Nobody", "Unknown publisher 'Nobody'"),
-        ("q=care&document=nothing", "Unknown document 'nothing'"),
+        ("q=care&publisher=Nobody", "No document from a publisher 'Nobody' is in this collection"),
+        ("q=care&document=nothing", "No document 'nothing' is in this collection"),
+        ("q=care&local_authority=Kent", "No Ofsted report about 'Kent' is in this collection: the 1 in this collection"),
         ("q=care&role=astronaut", "Unknown role 'astronaut'"),
         ("q=care&date_from=2024-13", "date_from must be a date"),
         ("q=care&date_to=May", "date_to must be a date"),
@@ -431,3 +432,15 @@ def test_a_named_council_the_filters_leave_out_changes_nothing(built):
         on = searcher.search(SearchRequest(QUESTION, k=20, mode="keyword", filters=filters))
         off = searcher.search(SearchRequest(QUESTION, k=20, mode="keyword", filters=filters, named=False))
         assert on.named == () and [h.passage.id for h in on.hits] == [h.passage.id for h in off.hits]
+
+
+def test_a_role_no_passage_quotes_is_said_plainly_not_as_no_match(client, built):
+    from ingest.metadata import ROLES
+
+    quoted = {role for held in built[1].current().store.facts.roles.values() for role in held}
+    missing = next(role for role in ROLES if role not in quoted)
+    body = api(client, f"q=care&role={missing.replace(' ', '+')}")
+    assert body["total"] == 0 and body["notice"].startswith(f"No passage in this collection quotes a {missing}: ")
+    assert quoted and all(role in body["notice"] for role in quoted)
+    body = api(client, "q=xylophone&mode=keyword&role=lawyer")
+    assert body["total"] == 0 and body["notice"].startswith("No passage matched")

@@ -7,9 +7,9 @@ import re
 from index.backends.base import Store
 from index.filters import Filters
 from index.query import Match, Query, QueryError, parse_query
+from index.request import MAX_RESULTS
 
 SHORT_NAME = re.compile(r",| and | upon |-on-")  # 'Southend' for Southend-on-Sea, 'Brighton' for Brighton and Hove
-DEPTH = 1000  # passages counted when deciding whether a name may be typed in lower case
 
 
 def short_name(council: str) -> str:
@@ -49,7 +49,7 @@ def lower_case_names(store: Store) -> dict[str, bool]:
     names = {}
     for council in sorted({d.local_authority for d in store.documents.values() if d.local_authority}):
         holding = Match((short_name(council),))
-        everywhere = len(store.match(holding, DEPTH))
-        own = len(store.match(holding, DEPTH, Filters(local_authority=(council,))))
+        everywhere = len(store.match(holding, MAX_RESULTS))
+        own = len(store.match(holding, MAX_RESULTS, Filters(local_authority=(council,))))
         names[council] = 0 < everywhere <= 2 * own
     return names

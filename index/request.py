@@ -8,6 +8,7 @@ from dataclasses import KW_ONLY, dataclass
 from index.filters import Filters
 
 MODES = ("hybrid", "keyword", "semantic")
+MAX_RESULTS = 1000  # the ranked list a query can page through
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,9 @@ from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
 from index.query import Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
-from index.request import MODES, SearchRequest
+from index.request import MAX_RESULTS, MODES, SearchRequest
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
-MAX_RESULTS = 1000  # the ranked list a query can page through
 COMMON = 0.5  # keyword queries leave out words found in more than this share of all passages
 
 

@@ -15,6 +15,7 @@ from index.query import QueryError
 from index.results import Results
 from index.search import citation
 from search_app import exports, schemas
+from search_app.limits import held
 from search_app.params import DOCUMENT_FILTERS, read_request
 
 bp = Blueprint("api", __name__)
@@ -55,15 +56,15 @@ def hit_url(hit: Hit, external: bool = False) -> str:
 
 def hit_result(hit: Hit) -> schemas.Result:
     """One result for the API."""
-    passage, document = hit.passage, hit.document
+    passage, document, url = hit.passage, hit.document, hit_url(hit, external=True)
     pdf_url = external_url("pages.original", document_id=document.id, _anchor=f"page={passage.page}")
     speakers = {"role": passage.roles[0], "roles": list(passage.roles)} if passage.roles else {}
     graded = {"section_judgement": passage.section_judgement} if passage.section_judgement else {}
     return schemas.Result(
         rank=hit.rank, score=hit.score, passage_id=passage.id, passage_key=passage_key(passage), text=passage.text,
         document=document_info(document), page=passage.page, page_label=passage.page_label, section=passage.section,
-        citation=citation(hit), reference=exports.reference(document, passage.page_label, hit_url(hit, external=True)),
-        url=hit_url(hit, external=True), pdf_url=pdf_url if document.is_pdf else None, matched_by=list(hit.matched_by),
+        citation=citation(hit), reference=exports.reference(document, passage.page_label, url),
+        url=url, pdf_url=pdf_url if document.is_pdf else None, matched_by=list(hit.matched_by),
         also_in=[schemas.Place(passage_id=p.id, document=schemas.PlaceDocument(id=d.id, title=d.title), page=p.page,
                                page_label=p.page_label, url=passage_url(p, external=True)) for p, d in hit.also],
         **speakers, **graded,
@@ -146,15 +147,13 @@ def search():
     form = request.args.get("format", "json")
     if form == "json" or form not in exports.FORMATS:  # a bad format is refused by the parameter check
         return jsonify(dump(search_response(run_search(request.args), request.args)))
-    with current_app.extensions["client_limit"].hold(request.remote_addr or ""):
+    with held():
         return export(run_search(request.args, everything=True), form)
 
 
 def export(results: Results, form: str):
     """The whole result set as a download."""
-    hits, urls = results.hits, {}
-    for hit in hits:
-        urls.setdefault(hit.document.id, external_url("pages.document", document_id=hit.document.id))
+    hits = results.hits
     links = {hit.passage.id: hit_url(hit, external=True) for hit in hits}
     if form == "csv":
         text = exports.csv_text([exports.csv_row(hit, links[hit.passage.id]) | {"citation": citation(hit)} for hit in hits])
@@ -163,11 +162,16 @@ def export(results: Results, form: str):
     elif form == "ris":
         text = exports.ris_text(hits, links)
     else:
-        text = exports.bibtex_text(hits, urls)
-    content_type, extension = exports.FORMATS[form]
-    response = current_app.response_class(text, content_type=content_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{exports.filename(results.query.text, extension)}"'
-    response.headers["X-Index-Version"] = results.version
+        pages = {hit.document.id: external_url("pages.document", document_id=hit.document.id) for hit in hits}
+        text = exports.bibtex_text(hits, pages)
+    return download(text, form, exports.filename(results.query.text, exports.FORMATS[form][1]), results.version)
+
+
+def download(text: str, form: str, name: str, version: str):
+    """`text` as a file to save, of export format `form`, naming the index version it came from."""
+    response = current_app.response_class(text, content_type=exports.FORMATS[form][0])
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["X-Index-Version"] = version
     return response
 
 
@@ -199,12 +203,7 @@ def catalogue_csv(docs: list[schemas.CatalogueDocument]):
         rows.append(d.model_dump(exclude={"inspection", "judgements"}) | {
             "judgement": (d.judgements or {}).get("overall", ""), "inspection_start": inspection.start,
             "inspection_end": inspection.end})  # fmt: skip
-    response = current_app.response_class(
-        exports.csv_text(rows, exports.CATALOGUE_COLUMNS), content_type=exports.FORMATS["csv"][0]
-    )
-    response.headers["Content-Disposition"] = 'attachment; filename="catalogue.csv"'
-    response.headers["X-Index-Version"] = searcher().current().version
-    return response
+    return download(exports.csv_text(rows, exports.CATALOGUE_COLUMNS), "csv", "catalogue.csv", searcher().current().version)
 
 
 @bp.get("/healthz")

@@ -41,12 +41,17 @@ class ClientLimit:
                     del self.running[client]
 
 
+def held():
+    """This request counted against its client's expensive requests while the block runs."""
+    return current_app.extensions["client_limit"].hold(request.remote_addr or "")
+
+
 def expensive(view):
     """A view whose requests count against the client's limit."""
 
     @wraps(view)
     def limited(*args, **kwargs):
-        with current_app.extensions["client_limit"].hold(request.remote_addr or ""):
+        with held():
             return view(*args, **kwargs)
 
     return limited

@@ -119,12 +119,16 @@ def openapi_document(base_url: str, context_max_tokens: int = 8000) -> dict:
     }
 
 
+def this_document() -> dict:
+    """The document for this app's public address and settings."""
+    return openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens)
+
+
 @bp.get("/api/openapi.json")
 def document():
-    return jsonify(openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens))
+    return jsonify(this_document())
 
 
 @bp.get("/api/docs")
 def docs():
-    spec = openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens)
-    return render_template("api_docs.html", spec=spec, endpoints=ENDPOINTS)
+    return render_template("api_docs.html", spec=this_document(), endpoints=ENDPOINTS)

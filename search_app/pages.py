@@ -146,6 +146,11 @@ def catalogue_facets(documents, filters) -> list[dict]:
     return panel
 
 
+def marked(text: str, words):
+    """`text` with `words` (a Query) marked, or as it is when there are none to mark."""
+    return highlight(text, words) if words else text
+
+
 def page_sections(document, target, query=None) -> list[dict]:
     """The document's pages, each split around the target passage (if any), with the query's words marked: on
     every page of a short document, and within MARK_NEAR pages of the passage in a long one (marking costs a pass
@@ -155,16 +160,12 @@ def page_sections(document, target, query=None) -> list[dict]:
     sections = []
     for page in document.pages:
         text = document.text[page.start : page.end]
-        marked = query if everywhere or abs(page.number - centre) <= MARK_NEAR else None
-
-        def mark(part: str, marked=marked):
-            return highlight(part, marked) if marked else part
-
+        words = query if everywhere or abs(page.number - centre) <= MARK_NEAR else None
         if target and page.start <= target.start < page.end:
             a, b = target.start - page.start, target.end - page.start
-            parts = [(mark(text[:a]), False), (mark(text[a:b]), True), (mark(text[b:]), False)]
+            parts = [(marked(text[:a], words), False), (marked(text[a:b], words), True), (marked(text[b:], words), False)]
         else:
-            parts = [(mark(text), False)]
+            parts = [(marked(text, words), False)]
         sections.append({"number": page.number, "label": page.label, "parts": parts})
     return sections
 

@@ -22,6 +22,11 @@ class QueryError(ValueError):
     """A query that cannot be searched; the message tells the user what to change."""
 
 
+class OnlyCommonWords(QueryError):
+    """A query of words so common that they are not searched ("the", "AND OR NOT"): nothing to find, not an error
+    of form, so the search answers with no results and says why."""
+
+
 @dataclass(frozen=True)
 class Query:
     """A parsed query: the text as typed, its content words and its quoted phrases."""
@@ -45,7 +50,7 @@ def parse_query(text: str, max_chars: int) -> Query:
     terms = tuple(dict.fromkeys(w for w in words if w.lower() not in STOPWORDS))
     if not phrases and not terms:
         if words:
-            raise QueryError(
+            raise OnlyCommonWords(
                 "The query has only common words (like 'and', 'the', 'not'): add a more specific "
                 "word, or put an exact phrase in double quotes."
             )

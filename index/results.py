@@ -40,6 +40,7 @@ class Results:
     k: int = 10
     filters: Filters = Filters()
     named: tuple[str, ...] = ()  # councils the query names, whose Ofsted reports were ranked first
+    said: str = ""  # why nothing was searched (a query of only common words), or ""
 
     @property
     def documents(self) -> int:

@@ -18,7 +18,7 @@ from index.filters import Filters
 from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
-from index.query import Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
+from index.query import OnlyCommonWords, Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
 from index.request import MAX_RESULTS, MODES, SearchRequest
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
@@ -111,8 +111,13 @@ class Searcher:
         With `named`, the Ofsted reports about a council the query names come first (see index/councils.py)."""
         k = MAX_RESULTS if request.everything else self.check(request.mode, request.k, request.offset)
         offset, group = (0, False) if request.everything else (request.offset, request.group)
-        query = parse_query(request.q, self.config.max_query_chars)
         index = self.build(request.version)
+        try:
+            query = parse_query(request.q, self.config.max_query_chars)
+        except OnlyCommonWords as nothing:
+            empty = Query(request.q.strip(), (), ())
+            return Results(empty, request.mode, [], index.version, offset=offset, k=k, filters=request.filters,
+                           grouped=group, said=str(nothing))  # fmt: skip
         facts = index.store.facts
         in_query = named_councils(query.text, self.councils(index)) if request.named else {}
         ranked, keyword_found, closest, first = self.rank_named(index, query, request.mode, request.filters, in_query)
@@ -143,9 +148,9 @@ class Searcher:
         k = self.config.default_k if k is None else k
         if not 1 <= k <= self.config.max_k:
             raise QueryError(f"k must be between 1 and {self.config.max_k}.")
-        if not 0 <= offset <= MAX_RESULTS - k:
-            raise QueryError(f"offset must be between 0 and {MAX_RESULTS - k} (results go to {MAX_RESULTS}).")
-        return k
+        if not 0 <= offset < MAX_RESULTS:
+            raise QueryError(f"offset must be between 0 and {MAX_RESULTS - 1} (results go to {MAX_RESULTS}).")
+        return k  # a page that would run past MAX_RESULTS is cut there: the last page is shorter
 
     def rank(self, index: Build, query: Query, mode: str, filters: Filters) -> tuple[list[Ranked], bool, float]:
         """Every matching passage, best first; whether any contains the query's words; the cosine similarity of

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from pydantic import BaseModel
 from werkzeug.datastructures import MultiDict
 
+from index.filters import date_span
 from index.models import Document, Hit, Passage, passage_key
 from index.query import QueryError
 from index.results import Results
@@ -83,6 +84,10 @@ def dump(answer: BaseModel) -> dict:
 
 def notice(results: Results) -> str:
     """What the user should know about how the results were found, or ""."""
+    if results.said:
+        return results.said
+    if not results.total and (swapped := dates_swapped(results.filters)):
+        return swapped
     if results.meaning_only:
         return "No passage contains these words: the results are found by meaning alone, and may be unrelated."
     if not results.total and (unquoted := roles_never_quoted(results.filters.role)):
@@ -92,6 +97,13 @@ def notice(results: Results) -> str:
     if results.weak:
         return ("Weak matches: no passage is close to this question in meaning or holds all its words. "
                 "The corpus may not cover it; try other words.")  # fmt: skip
+    return ""
+
+
+def dates_swapped(filters) -> str:
+    """A notice when date_from is after date_to (no date falls between them), or ""."""
+    if filters.date_from and filters.date_to and date_span(filters.date_from)[0] > date_span(filters.date_to)[1]:
+        return "date_from is after date_to, so no document's date falls between them: swap them."
     return ""
 
 

@@ -64,7 +64,8 @@ STATUS = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: 
 
 
 def parameter(name: str, param: Param) -> dict:
-    schema = {"type": "array", "items": param.schema} if param.repeatable else param.schema
+    items = param.schema | {"enum": [*param.schema["enum"], ""]} if "enum" in param.schema else param.schema
+    schema = {"type": "array", "items": items} if param.repeatable else param.schema  # a repeated filter's "" is none
     out = {"name": name, "in": "query", "required": param.required, "description": param.description, "schema": schema}
     return out | ({"style": "form", "explode": True} if param.repeatable else {})
 
@@ -96,15 +97,20 @@ def operation(endpoint: Endpoint) -> dict:
     return out
 
 
-def openapi_document(base_url: str, context_max_tokens: int = 8000) -> dict:
-    """The whole OpenAPI 3.1 document; the context budget's maximum as configured."""
+def openapi_document(base_url: str, context_max_tokens: int = 8000, catalogue: dict[str, set[str]] | None = None) -> dict:
+    """The whole OpenAPI 3.1 document; the context budget's maximum as configured, and the values the collection
+    holds for its publisher, document and local_authority filters ("" is no filter)."""
     _, definitions = models_json_schema([(m, "serialization") for m in MODELS], ref_template="#/components/schemas/{model}")
     paths: dict = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = operation(endpoint)
-    for param in paths["/api/context"]["get"]["parameters"]:
+    for param in (p for path in paths.values() for op in path.values() for p in op["parameters"]):
         if param["name"] == "budget":
             param["schema"] = param["schema"] | {"maximum": context_max_tokens}
+        if param["name"] in (catalogue or {}):
+            values = {"enum": [*sorted(catalogue[param["name"]]), ""]}
+            schema = param["schema"]
+            param["schema"] = schema | {"items": schema["items"] | values} if "items" in schema else schema | values
     return {
         "openapi": "3.1.0",
         "info": {
@@ -121,7 +127,9 @@ def openapi_document(base_url: str, context_max_tokens: int = 8000) -> dict:
 
 def this_document() -> dict:
     """The document for this app's public address and settings."""
-    return openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens)
+    searcher = current_app.extensions["searcher"]
+    values = searcher.catalogue() | {"index": searcher.index.kept()}  # the versions kept: any other is gone (410)
+    return openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens, values)
 
 
 @bp.get("/api/openapi.json")

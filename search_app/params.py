@@ -23,7 +23,11 @@ CATALOGUED = {  # filters whose values come from the collection: what an unknown
 }
 LISTED = {"local_authority": "/documents?kind=inspection", "publisher": "/documents", "document": "/documents"}
 NUMBER = re.compile(r"[0-9]{1,6}")
-DATE_PATTERN = r"^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+# YYYY, YYYY-MM or a real YYYY-MM-DD; empty is no limit (the search form sends its empty date fields)
+DATE_SCHEMA = {
+    "type": "string",
+    "anyOf": [{"pattern": r"^[0-9]{4}(-(0[1-9]|1[0-2]))?$"}, {"format": "date"}, {"maxLength": 0}],
+}
 
 
 @dataclass(frozen=True)
@@ -39,8 +43,8 @@ class Param:
 # Every search parameter, declared once.
 PARAMETERS = {
     "q": Param(
-        {"type": "string", "maxLength": 500},
-        'The question or words; "exact words" in double quotes form a phrase.',
+        {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\w"},
+        'The question or words (at least one letter or digit); "exact words" in double quotes form a phrase.',
         required=True,
     ),
     "mode": Param({"type": "string", "enum": list(MODES), "default": "hybrid"}, "How passages are ranked."),
@@ -52,8 +56,8 @@ PARAMETERS = {
     "local_authority": Param({"type": "string"}, "Keep Ofsted reports about these councils.", True),
     "judgement": Param({"type": "string", "enum": list(GRADES)}, "Keep Ofsted reports with this overall grade.", True),
     "role": Param({"type": "string", "enum": list(ROLES)}, "Keep passages quoting a respondent in this role.", True),
-    "date_from": Param({"type": "string", "pattern": DATE_PATTERN}, "Earliest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
-    "date_to": Param({"type": "string", "pattern": DATE_PATTERN}, "Latest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
+    "date_from": Param(DATE_SCHEMA, "Earliest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
+    "date_to": Param(DATE_SCHEMA, "Latest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
     "group": Param({"type": "string", "enum": ["document"]}, "One entry per document, with up to 3 passages."),
     "fold": Param({"type": "string", "enum": ["on", "off"], "default": "on"}, "Show near-duplicate passages once."),
     "named": Param(
@@ -122,9 +126,7 @@ def read_request(
         name: tuple(dict.fromkeys(choice(name, v, catalogue) for v in args.getlist(name) if v.strip()))
         for name in REPEATABLE
     }
-    dates = {name: read_date(name, get(name).strip()) for name in ("date_from", "date_to") if get(name, "").strip()}
-    if len(dates) == 2 and date_span(dates["date_from"])[0] > date_span(dates["date_to"])[1]:
-        raise QueryError("date_from is after date_to: swap them.")
+    dates = {name: read_date(name, get(name)) for name in ("date_from", "date_to") if get(name, "")}  # "" is no limit
     switches = {name: get(name, "on").strip().lower() for name in ("fold", "named")}
     for name, value in switches.items():
         if value not in SWITCH:

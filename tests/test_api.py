@@ -278,3 +278,29 @@ def test_the_catalogue_downloads_as_csv_with_pages_and_passages_per_document(cli
     assert all(d["passages"] > 0 and d["pages"] > 0 for d in catalogue)
     assert rows[0]["judgement"] == catalogue[0]["judgements"]["overall"] and rows[0]["inspection_start"]
     assert client.get("/api/documents?format=ris").status_code == 400
+
+
+def test_what_the_schema_allows_is_answered_not_refused(client):
+    """Schema-valid requests that find nothing are answers with a notice, not 400s (Schemathesis, all checks)."""
+    common = client.get("/api/search?q=AND+OR+NOT").get_json()
+    assert common["total"] == 0 and common["results"] == [] and "only common words" in common["notice"]
+    swapped = client.get("/api/search?q=care&date_from=2025&date_to=2024").get_json()
+    assert swapped["total"] == 0 and swapped["notice"].startswith("date_from is after date_to")
+    assert client.get("/api/documents?date_from=2025&date_to=2024").get_json()["count"] == 0
+    body = client.get("/api/search?q=care+leavers&mode=keyword&k=100&offset=995").get_json()
+    assert body["offset"] == 995 and len(body["results"]) <= 5  # the last page is cut at 1,000, not refused
+    assert client.get("/api/search?q=care&offset=1000").status_code == 400
+
+
+def test_the_document_lists_the_values_the_collection_holds(app, client):
+    spec = client.get("/api/openapi.json").get_json()
+    parameters = {p["name"]: p["schema"] for p in spec["paths"]["/api/search"]["get"]["parameters"]}
+    searcher = app.extensions["searcher"]
+    assert set(parameters["publisher"]["items"]["enum"]) == searcher.catalogue()["publisher"] | {""}
+    assert set(parameters["index"]["enum"]) == searcher.index.kept() | {""}
+    assert parameters["q"]["minLength"] == 1 and "" in parameters["kind"]["items"]["enum"]
+
+
+def test_a_date_of_spaces_is_refused_as_the_document_says(client):
+    assert client.get("/api/search?q=care&date_from=+").status_code == 400
+    assert client.get("/api/search?q=care&date_from=").status_code == 200  # the form's empty field: no limit

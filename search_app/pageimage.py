@@ -15,6 +15,7 @@ import multiprocessing
 import os
 import resource
 import threading
+import time
 import unicodedata
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -28,6 +29,7 @@ from PIL import Image, ImageDraw
 SCALE = 1.5  # 108 dpi: readable, and a page is about 900 x 1260 pixels
 MB = 1 << 20
 RENDER_SECONDS = 60  # a request waits this long for its page at most
+PARENT_CHECK = 1.0  # seconds between a render child's looks at whether the server is still there
 HIGHLIGHT = (255, 208, 0, 110)
 MIN_RUN = 8  # letters in a row that must agree for a stretch of the page to count as the passage's
 
@@ -117,9 +119,18 @@ def render_page(pdf_path: Path, page_number: int, passage: str, budget: Budget =
         pdf.close()
 
 
-def limit_memory(megabytes: int) -> None:
-    """Cap a render child's address space: an allocation past it fails there, not in the server."""
+def start_child(megabytes: int, parent: int) -> None:
+    """A render child's start: its address space capped (an allocation past it fails there, not in the server),
+    and a watch that ends it when the server is gone (a server stopped by a signal does not shut its pool down)."""
     resource.setrlimit(resource.RLIMIT_AS, (megabytes * MB, megabytes * MB))
+    threading.Thread(target=end_with, args=(parent,), daemon=True).start()
+
+
+def end_with(parent: int) -> None:
+    """Exit once `parent` is no longer this process's parent (it died, and the child was handed to init)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(0)
 
 
 def render_to(path: Path, pdf_path: Path, page_number: int, passage: str, budget: Budget) -> None:
@@ -186,7 +197,7 @@ class Renderer:
     def executor(self) -> ProcessPoolExecutor:
         if self.pool is None:
             self.pool = ProcessPoolExecutor(self.workers, multiprocessing.get_context("spawn"),
-                                            initializer=limit_memory, initargs=(self.memory_mb,))  # fmt: skip
+                                            initializer=start_child, initargs=(self.memory_mb, os.getpid()))  # fmt: skip
         return self.pool
 
     def finished(self, path: Path) -> None:

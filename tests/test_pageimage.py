@@ -4,6 +4,8 @@ per page however many ask at once, few renders waiting, and a cache kept under i
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -13,6 +15,7 @@ import pytest
 from PIL import Image
 
 from search_app.pageimage import Budget, PageTooLarge, RenderBusy, Renderer, page_scale, render_page
+from tests.conftest import ROOT
 from tests.pdfgen import make_pdf
 
 
@@ -100,3 +103,23 @@ def test_a_render_done_before_its_callback_is_added_does_not_hold_the_renderer(t
     thread.start()
     thread.join(timeout=10)
     assert not thread.is_alive() and outcome and not pages.running
+
+
+def test_render_children_end_when_the_server_is_killed(tmp_path):
+    """A server stopped by a signal leaves no render process behind (they would pile up with each restart)."""
+    pdf = make_pdf(tmp_path / "a.pdf", [["Page one"]])
+    script = (
+        "import os, sys; from pathlib import Path; from search_app.pageimage import Budget, Renderer\n"
+        f"pages = Renderer(Path({str(tmp_path / 'cache')!r}), Budget(), 1, 2048, 8, 500)\n"
+        f"pages.page(Path({str(pdf)!r}), 'f', 1, '')\n"
+        "print(*(p.pid for p in pages.pool._processes.values()), flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    children = [int(pid) for pid in done.stdout.split()]
+    assert children, done.stderr[-500:]
+    for _ in range(50):  # bounded: 10 s at most
+        if not any(Path(f"/proc/{pid}").exists() for pid in children):
+            break
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in children)

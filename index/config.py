@@ -50,6 +50,7 @@ class Config:
     batch_max_results: int
     batch_max_chars: int
     context_max_tokens: int
+    export_max_rows: int
     client_expensive: int
     render_workers: int
     render_waiting: int

@@ -43,27 +43,64 @@ class Facts:
             "local_authority": [d.local_authority for d in ordered],
             "judgement": [d.judgements.get("overall", "") for d in ordered],
             "year": [d.date[:4] for d in ordered],
+            "month": [d.date[:7] for d in ordered],
         }
 
     def document_ids(self, ids: list[int]) -> dict[int, str]:
         """The document of each passage id."""
         return {i: self.names[n] for i, n in zip(ids, self.document[ids].tolist())}
 
+    def distinct(self, ids: np.ndarray) -> int:
+        """How many near-duplicate groups the given passages fall in: what remains of them when folded."""
+        return len(np.unique(self.group[np.asarray(ids, dtype=np.int64)]))
+
     def groups(self, ids: list[int]) -> dict[int, int]:
         """Near-duplicate group of each passage id."""
         return dict(zip(ids, self.group[ids].tolist()))
 
+    def aggregate(self, ids: np.ndarray, names: tuple[str, ...]) -> dict[str, list[tuple[str, int, int]]]:
+        """For each of `names`, (value, passages, documents) over the given passages. A name is a facet field,
+        "month", or document fields joined by commas ("local_authority,judgement": each combination, its value
+        the field values joined by " | "). Years and months come in date order (a document dated by its year
+        alone counts in that year's row of the months), the rest most passages first, then by value. Passages
+        without a value are left out."""
+        ids = np.asarray(ids, dtype=np.int64)
+        per_document = np.bincount(self.document[ids], minlength=len(self.names))
+        present = np.flatnonzero(per_document).tolist()
+        found = {}
+        for name in names:
+            if name == "role":
+                rows = self.role_counts(ids)
+            else:
+                columns = [self.values[field] for field in name.split(",")]
+                passages, documents = Counter(), Counter()
+                for n in present:
+                    if all(column[n] for column in columns):
+                        value = " | ".join(column[n] for column in columns)
+                        passages[value] += int(per_document[n])
+                        documents[value] += 1
+                rows = [(value, passages[value], documents[value]) for value in passages]
+            dated = name in ("year", "month")
+            found[name] = sorted(rows, key=lambda row: row[0] if dated else (-row[1], row[0]))
+        return found
+
+    def role_counts(self, ids: np.ndarray) -> list[tuple[str, int, int]]:
+        """(role, passages quoting it, documents with such a passage) among the given passages."""
+        held = np.zeros(len(self.document), dtype=bool)
+        held[ids] = True
+        passages, documents = Counter(), {}
+        for pid, roles in self.roles.items():
+            if pid < len(held) and held[pid]:
+                for role in roles:
+                    passages[role] += 1
+                    documents.setdefault(role, set()).add(int(self.document[pid]))
+        return [(role, count, len(documents[role])) for role, count in passages.items()]
+
     def facets(self, ids: list[int]) -> dict[str, dict[str, int]]:
         """For each facet field, value -> number of the given passages with it (most first, then by value)."""
-        per_document = np.bincount(self.document[ids], minlength=len(self.names))
-        present = [(n, int(per_document[n])) for n in np.flatnonzero(per_document)]
-        counts = {name: Counter() for name in FACETS}
-        for name, values in self.values.items():
-            for n, count in present:
-                if values[n]:
-                    counts[name][values[n]] += count
-        counts["role"] = Counter(role for i in ids for role in self.roles.get(i, ()))
-        return {name: dict(sorted(c.items(), key=lambda row: (-row[1], row[0]))) for name, c in counts.items()}
+        found = self.aggregate(np.asarray(ids, dtype=np.int64), FACETS)
+        return {name: {value: passages for value, passages, _ in sorted(rows, key=lambda r: (-r[1], r[0]))}
+                for name, rows in found.items()}  # fmt: skip
 
     def mask(self, filters: Filters) -> np.ndarray:
         """Whether the filters allow each passage id (as the backends' SQL `allowed` decides)."""

@@ -27,13 +27,19 @@ class OnlyCommonWords(QueryError):
     of form, so the search answers with no results and says why."""
 
 
+QUOTED = re.compile(r'"([^"]*)"(?:~(\d{1,3}))?')  # "exact words", or "words near each other"~N
+MAX_NEAR = 100
+
+
 @dataclass(frozen=True)
 class Query:
-    """A parsed query: the text as typed, its content words and its quoted phrases."""
+    """A parsed query: the text as typed, its content words, its quoted phrases and its proximity groups (words
+    within N words of each other)."""
 
     text: str
     terms: tuple[str, ...]
     phrases: tuple[str, ...]
+    near: tuple[tuple[str, int], ...] = ()
 
 
 def parse_query(text: str, max_chars: int) -> Query:
@@ -43,19 +49,22 @@ def parse_query(text: str, max_chars: int) -> Query:
         raise QueryError("Empty query: type a question or some words to search for.")
     if len(text) > max_chars:
         raise QueryError(f"Query too long: {len(text):,} characters, the limit is {max_chars:,}. Shorten it.")
-    quoted = re.findall(r'"([^"]*)"', text)
-    phrases = tuple(" ".join(WORD.findall(p)) for p in quoted if WORD.search(p))
-    rest = re.sub(r'"[^"]*"', " ", text)
+    quoted = [(" ".join(WORD.findall(p)), n) for p, n in QUOTED.findall(text) if WORD.search(p)]
+    phrases = tuple(words for words, n in quoted if not n)
+    near = tuple((words, int(n)) for words, n in quoted if n)
+    if any(n > MAX_NEAR for _, n in near):
+        raise QueryError(f'Proximity "words"~N takes N from 0 to {MAX_NEAR} (words apart).')
+    rest = QUOTED.sub(" ", text)
     words = WORD.findall(rest)
     terms = tuple(dict.fromkeys(w for w in words if w.lower() not in STOPWORDS))
-    if not phrases and not terms:
+    if not phrases and not terms and not near:
         if words:
             raise OnlyCommonWords(
                 "The query has only common words (like 'and', 'the', 'not'): add a more specific "
                 "word, or put an exact phrase in double quotes."
             )
         raise QueryError("The query has no words to search for: use letters or numbers.")
-    return Query(text, terms, phrases)
+    return Query(text, terms, phrases, near)
 
 
 def quote_fts(words: str) -> str:
@@ -65,26 +74,31 @@ def quote_fts(words: str) -> str:
 
 @dataclass(frozen=True)
 class Match:
-    """What a keyword search asks of a passage: every one of `every` (words or phrases), and at least one of
-    `any_of` when it is given. Each backend turns it into its own query."""
+    """What a keyword search asks of a passage: every one of `every` (words or phrases) and of `near` (words
+    within N of each other), and at least one of `any_of` when it is given. Each backend turns it into its own
+    query."""
 
     every: tuple[str, ...] = ()
     any_of: tuple[str, ...] = ()
+    near: tuple[tuple[str, int], ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.every or self.any_of)
+        return bool(self.every or self.any_of or self.near)
 
     def fts(self) -> str:
         """As an FTS5 MATCH expression."""
         required = [quote_fts(p) for p in self.every]
+        required += [f"NEAR({' '.join(quote_fts(w) for w in words.split())}, {n})" for words, n in self.near]
         if self.any_of:
             required.append("(" + " OR ".join(quote_fts(t) for t in self.any_of) + ")")
         return " AND ".join(required)
 
 
-def keyword_match(query: Query) -> Match:
-    """Every phrase required, the other words any-of."""
-    return Match(query.phrases, query.terms)
+def keyword_match(query: Query, operator: str = "or") -> Match:
+    """Every phrase and proximity group required, and the other words any-of (operator "or") or all ("and")."""
+    if operator == "and":
+        return every_word(query)
+    return Match(query.phrases, query.terms, query.near)
 
 
 def escape_fts(query: Query) -> str:
@@ -93,10 +107,24 @@ def escape_fts(query: Query) -> str:
 
 
 def phrase_filter(query: Query) -> Match | None:
-    """What passages must match for the query's exact phrases, if it has any."""
-    return Match(query.phrases) if query.phrases else None
+    """What passages must match for the query's exact phrases and proximity groups, if it has any."""
+    return Match(query.phrases, near=query.near) if query.phrases or query.near else None
 
 
 def every_word(query: Query) -> Match:
-    """Every phrase and word of the query required."""
-    return Match(query.phrases + query.terms)
+    """Every phrase, proximity group and word of the query required."""
+    return Match(query.phrases + query.terms, near=query.near)
+
+
+def exact_words(query: Query, operator: str = "or"):
+    """A test of a passage's text for the query's words as typed, not stemmed (stem=off): every phrase (its words
+    in a row) and proximity group's words, and any (or, with "and", every) other word, case aside."""
+
+    def pattern(words: str) -> re.Pattern:
+        return re.compile(r"(?<!\w)" + r"\W+".join(map(re.escape, words.split())) + r"(?!\w)", re.IGNORECASE)
+
+    required = [pattern(p) for p in query.phrases] + [pattern(w) for words, _ in query.near for w in words.split()]
+    some = [pattern(t) for t in query.terms]
+    if operator == "and":
+        required, some = required + some, []
+    return lambda text: all(p.search(text) for p in required) and (not some or any(p.search(text) for p in some))

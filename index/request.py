@@ -8,7 +8,8 @@ from dataclasses import KW_ONLY, dataclass
 from index.filters import Filters
 
 MODES = ("hybrid", "keyword", "semantic")
-MAX_RESULTS = 1000  # the ranked list a query can page through
+MAX_RESULTS = 1000  # the ranked list a page can reach by offset (a cursor goes on past it)
+AGGREGATIONS = ("kind", "publisher", "document", "local_authority", "judgement", "role", "year", "month")
 
 
 @dataclass(frozen=True)
@@ -17,7 +18,7 @@ class SearchRequest:
 
     q: str
     _: KW_ONLY
-    k: int | None = None  # page size; None: [search] default_k
+    k: int | None = None  # page size; None: [search] default_k; 0: counts only
     mode: str = "hybrid"
     offset: int = 0
     filters: Filters = Filters()
@@ -25,4 +26,8 @@ class SearchRequest:
     fold: bool = True  # near-duplicate passages shown once, with "also in"
     version: str = ""  # a kept index version; "": the published one
     named: bool = True  # a council named in the query: its Ofsted reports first
-    everything: bool = False  # the whole ranked list (up to its limit), not grouped: for exports
+    everything: bool = False  # every match (a meaning search: its first MAX_RESULTS), not grouped: for exports
+    operator: str = "or"  # keyword matching: a passage holds any ("or") or every ("and") word
+    stem: bool = True  # keyword matching by stems ("sufficiency" finds "sufficient"); False: the words as typed
+    require: str = ""  # "keyword": a meaning search keeps only passages the keyword matching holds
+    aggs: tuple[str, ...] = ()  # counts over every match, in passages and documents, by these (AGGREGATIONS)

@@ -29,8 +29,11 @@ class Results:
     mode: str
     hits: list[Hit]
     version: str
-    total: int = 0  # passages in the ranked list, after folding
-    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    total: int = 0  # passages that match (near-duplicates folded when the search folds them)
+    exact: bool = True  # `total` is every match; False: a meaning search's nearest, and more are as near
+    matched: int = 0  # passages that match, near-duplicates each counted
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)  # over every match, in passages
+    aggregations: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # (value, passages, documents)
     groups: list[Group] = field(default_factory=list)
     grouped: bool = False
     meaning_only: bool = False  # no passage holds the query's words: every result was found by meaning
@@ -41,10 +44,12 @@ class Results:
     filters: Filters = Filters()
     named: tuple[str, ...] = ()  # councils the query names, whose Ofsted reports were ranked first
     said: str = ""  # why nothing was searched (a query of only common words), or ""
+    rows: list[Ranked] = field(default_factory=list)  # an `everything` search: the whole ranked list, for exports
+    also: dict[int, list[int]] = field(default_factory=dict)  # and the near-duplicates folded into each row
 
     @property
     def documents(self) -> int:
-        """Documents with a passage in the ranked list (the groups there are, grouped by document)."""
+        """Documents with a matching passage (the groups there are, grouped by document)."""
         return len(self.facets.get("document", {}))
 
 

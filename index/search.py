@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
+
+import numpy as np
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.backends import open_backend
-from index.backends.base import Build
+from index.backends.base import VERSION, Build
 from index.config import Config
 from index.councils import lower_case_names, named_councils, without_names
 from index.embedding import Embedder, load_embedder
@@ -18,11 +20,26 @@ from index.filters import Filters
 from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
-from index.query import OnlyCommonWords, Query, QueryError, every_word, keyword_match, parse_query, phrase_filter
+from index.query import (
+    OnlyCommonWords, Query, QueryError, every_word, exact_words, keyword_match, parse_query, phrase_filter,
+)  # fmt: skip
 from index.request import MAX_RESULTS, MODES, SearchRequest
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
 
 COMMON = 0.5  # keyword queries leave out words found in more than this share of all passages
+MAX_OFFSET = 10_000_000  # how far a cursor may page
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """What rank() finds: the ranked list (to the depth asked), and every passage that matched (ids), whether or not
+    it was ranked that far."""
+
+    ranked: list[Ranked]
+    matched: np.ndarray
+    exact: bool  # `matched` is every match (False: a meaning search's nearest, and more are as near)
+    keyword_found: bool = False  # some passage holds the query's words
+    closest: float = 1.0  # cosine similarity of the nearest passage by meaning (1.0 when not looked at)
 
 
 class IndexGone(LookupError):
@@ -31,6 +48,10 @@ class IndexGone(LookupError):
 
 class UnknownDocument(KeyError):
     """No document has that id."""
+
+
+class UnknownPassage(LookupError):
+    """No passage has that key; the message says where keys come from."""
 
 
 def informative(query: Query, index: Build, budget: int = 0) -> Query:
@@ -52,7 +73,7 @@ def informative(query: Query, index: Build, budget: int = 0) -> Query:
                 break
             chosen.add(term)
         kept = [term for term in kept if term in chosen]
-    return replace(query, terms=tuple(kept)) if kept or query.phrases else query
+    return replace(query, terms=tuple(kept)) if kept or query.phrases or query.near else query
 
 
 class Searcher:
@@ -83,6 +104,9 @@ class Searcher:
         current = self.current()
         if not version or version == current.version:
             return current
+        if version not in self.index.kept() and not VERSION.fullmatch(version):
+            raise QueryError(f"index {version[:60]!r} is not an index version (they look like {current.version}); "
+                             f"the current one is {current.version}.")  # fmt: skip
         if version not in self.index.kept():
             raise IndexGone(f"Index {version[:60]!r} is not kept any more (or never was); the current one is "
                             f"{current.version}. Builds are kept until the one after next is published.")  # fmt: skip
@@ -106,9 +130,11 @@ class Searcher:
 
     def search(self, request: SearchRequest) -> Results:
         """One page of ranked passages for the request (or of documents, with `group`); raises QueryError for input
-        that cannot be searched. The whole ranked list is made before the page is cut from it, so pages are stable.
+        that cannot be searched. The ranked list is made before the page is cut from it, so pages are stable; the
+        total, facets and aggregations count every match, however many (a meaning search: its nearest).
 
-        With `named`, the Ofsted reports about a council the query names come first (see index/councils.py)."""
+        With `named`, the Ofsted reports about a council the query names come first (see index/councils.py).
+        With `everything`, no page is made: the whole list is in `rows`, for each_hit() to read (exports)."""
         k = MAX_RESULTS if request.everything else self.check(request.mode, request.k, request.offset)
         offset, group = (0, False) if request.everything else (request.offset, request.group)
         index = self.build(request.version)
@@ -118,10 +144,16 @@ class Searcher:
             empty = Query(request.q.strip(), (), ())
             return Results(empty, request.mode, [], index.version, offset=offset, k=k, filters=request.filters,
                            grouped=group, said=str(nothing))  # fmt: skip
+        if request.everything or group:  # every match (a meaning search: its first 1,000), each document's own
+            depth = MAX_RESULTS if request.mode == "semantic" else None
+        else:
+            depth = MAX_RESULTS if offset + k <= MAX_RESULTS else None  # a cursor past the first 1,000: all of it
+        fold = request.fold and not group  # grouped, a document's passages are its own, not folded into another's
         facts = index.store.facts
         in_query = named_councils(query.text, self.councils(index)) if request.named else {}
-        ranked, keyword_found, closest, first = self.rank_named(index, query, request.mode, request.filters, in_query)
-        kept, also = fold_duplicates(ranked, facts.groups([i for i, _, _ in ranked])) if request.fold else (ranked, {})
+        ranking, first = self.rank_named(index, query, request, in_query, depth)
+        ranked = ranking.ranked
+        kept, also = fold_duplicates(ranked, facts.groups([i for i, _, _ in ranked])) if fold else (ranked, {})
         ids = [i for i, _, _ in kept]
         ranks = {i: rank for rank, i in enumerate(ids, start=1)}
         hits, groups = [], []
@@ -129,64 +161,85 @@ class Searcher:
             shown = group_by_document(kept, facts)[offset : offset + k]
             found = hits_by_id(self.hits(index, [row for _, rows in shown for row in rows[:3]], also, ranks))
             groups = [Group(found[rows[0][0]].document, len(rows), [found[r[0]] for r in rows[:3]]) for _, rows in shown]
-        else:
+        elif not request.everything:
             hits = self.hits(index, kept[offset : offset + k], also, ranks)
         weak = (
-            bool(ids) and closest < self.config.low_confidence and not self.holds_every_word(index, query, request.filters)
-        )
-        return Results(
-            query, request.mode, hits, index.version, total=len(ids), facets=facts.facets(ids), groups=groups,
-            meaning_only=request.mode != "semantic" and not keyword_found and bool(ids), weak=weak,
-            suggestion=self.suggest(index, query), offset=offset, k=k, filters=request.filters, grouped=group,
-            named=first,
+            bool(ids) and ranking.closest < self.config.low_confidence
+            and not self.holds_every_word(index, query, request.filters)
         )  # fmt: skip
+        matched = ranking.matched
+        return Results(
+            query, request.mode, hits, index.version,
+            total=facts.distinct(matched) if fold else len(matched),
+            exact=ranking.exact, matched=len(matched), facets=facts.facets(matched),
+            aggregations=facts.aggregate(matched, request.aggs) if request.aggs else {}, groups=groups,
+            meaning_only=request.mode != "semantic" and not ranking.keyword_found and bool(ids), weak=weak,
+            suggestion=self.suggest(index, query), offset=offset, k=k, filters=request.filters, grouped=group,
+            named=first, rows=kept if request.everything else [], also=also if request.everything else {},
+        )  # fmt: skip
+
+    def each_hit(self, results: Results, size: int = 500):
+        """The hits of an `everything` search's rows, in rank order, read `size` at a time (for streamed exports)."""
+        index = self.build(results.version)
+        ranks = {row[0]: rank for rank, row in enumerate(results.rows, start=1)}
+        for start in range(0, len(results.rows), size):
+            yield from self.hits(index, results.rows[start : start + size], results.also, ranks)
 
     def check(self, mode: str, k: int | None, offset: int) -> int:
         """The page size to use; QueryError for a bad mode, k or offset."""
         if mode not in MODES:
             raise QueryError(f"Unknown mode {mode!r}: use one of {', '.join(MODES)}.")
         k = self.config.default_k if k is None else k
-        if not 1 <= k <= self.config.max_k:
-            raise QueryError(f"k must be between 1 and {self.config.max_k}.")
-        if not 0 <= offset < MAX_RESULTS:
-            raise QueryError(f"offset must be between 0 and {MAX_RESULTS - 1} (results go to {MAX_RESULTS}).")
-        return k  # a page that would run past MAX_RESULTS is cut there: the last page is shorter
+        if not 0 <= k <= self.config.max_k:
+            raise QueryError(f"k must be between 0 (counts only) and {self.config.max_k}.")
+        if not 0 <= offset < MAX_OFFSET:
+            raise QueryError(f"offset must be between 0 and {MAX_RESULTS - 1}; page on past it with the cursor.")
+        return k  # a page that would run past the end is cut there: the last page is shorter
 
-    def rank(self, index: Build, query: Query, mode: str, filters: Filters) -> tuple[list[Ranked], bool, float]:
-        """Every matching passage, best first; whether any contains the query's words; the cosine similarity of
-        the closest passage by meaning (1.0 in keyword mode, where it is not looked at).
+    def rank(self, index: Build, query: Query, request: SearchRequest, filters: Filters, depth: int | None) -> Ranking:
+        """The matching passages best first, to `depth` (None: all), and which passages match at all.
 
-        The keyword list is every passage holding a query word (up to MAX_RESULTS); in hybrid mode its top
-        `candidates` are fused with as many nearest by meaning, and the rest of it follows in BM25 order."""
-        candidates = self.config.candidates
-        keyword = self.keyword(index, query, MAX_RESULTS, filters) if mode != "semantic" else []
+        The keyword list is every passage holding the query's words; in hybrid mode its top `candidates` are fused
+        with as many nearest by meaning, and the rest of it follows in BM25 order. A meaning search ranks the
+        nearest passages (only those the keyword matching holds, with require=keyword)."""
+        mode, candidates = request.mode, self.config.candidates
+        keyword = self.keyword(index, query, filters, request) if mode != "semantic" or request.require else []
+        holding = np.array([i for i, _ in keyword], dtype=np.int64)
         if mode == "keyword":
-            return [(i, score, ("keyword",)) for i, score in keyword], bool(keyword), 1.0
-        semantic = self.semantic(index, query, candidates if mode == "hybrid" else MAX_RESULTS, filters)
+            return Ranking([(i, score, ("keyword",)) for i, score in keyword[:depth]], holding, True, bool(keyword))
+        wanted = candidates if mode == "hybrid" else depth or len(index.vectors)
+        semantic = self.semantic(index, query, wanted, filters, holding if request.require else None)
         closest = semantic[0][1] if semantic else 0.0
+        near = np.array([i for i, _ in semantic], dtype=np.int64)
         if mode == "semantic":
-            return [(i, score, ("semantic",)) for i, score in semantic], False, closest
+            ranked = [(i, score, ("semantic",)) for i, score in semantic]
+            return Ranking(ranked, near, len(semantic) < wanted, False, closest)
         weight = self.keyword_weight(query)
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
-        return (fused + keyword_tail(fused, keyword, lists, weight, candidates))[:MAX_RESULTS], bool(keyword), closest
+        ranked = (fused + keyword_tail(fused, keyword[:depth], lists, weight, candidates))[:depth]
+        return Ranking(ranked, np.union1d(holding, near), True, bool(keyword), closest)
 
     def rank_named(
-        self, index: Build, query: Query, mode: str, filters: Filters, councils: dict[str, str]
-    ) -> tuple[list[Ranked], bool, float, tuple[str, ...]]:
+        self, index: Build, query: Query, request: SearchRequest, councils: dict[str, str], depth: int | None
+    ) -> tuple[Ranking, tuple[str, ...]]:
         """As rank(), and the councils whose Ofsted reports were ranked first: when the query names councils (and
         the filters allow their reports), those reports' passages come first, ranked for the rest of the query
         (the names chose the documents), then every other passage."""
+        filters = request.filters
         narrowed = tuple(c for c in councils if c in (filters.local_authority or councils))
         if narrowed:
             rest = without_names(query, [councils[c] for c in narrowed], self.config.max_query_chars)
-            first, found, closest = self.rank(index, rest, mode, replace(filters, local_authority=narrowed))
-            if first:
-                others, found_others, closest_others = self.rank(index, rest, mode, filters)
-                seen = {i for i, _, _ in first}
-                ranked = first + [row for row in others if row[0] not in seen]
-                return ranked[:MAX_RESULTS], found or found_others, max(closest, closest_others), narrowed
-        return *self.rank(index, query, mode, filters), ()
+            first = self.rank(index, rest, request, replace(filters, local_authority=narrowed), depth)
+            if first.ranked:
+                others = self.rank(index, rest, request, filters, depth)
+                seen = {i for i, _, _ in first.ranked}
+                ranked = (first.ranked + [row for row in others.ranked if row[0] not in seen])[:depth]
+                return Ranking(
+                    ranked, np.union1d(first.matched, others.matched), first.exact and others.exact,
+                    first.keyword_found or others.keyword_found, max(first.closest, others.closest),
+                ), narrowed  # fmt: skip
+        return self.rank(index, query, request, filters, depth), ()
 
     def holds_every_word(self, index: Build, query: Query, filters: Filters) -> bool:
         """Whether one passage holds every informative word (and phrase) of the query."""
@@ -197,19 +250,36 @@ class Searcher:
         """The keyword list's share of the fused score for this query."""
         return self.config.keyword_weight
 
-    def keyword(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
-        """BM25 over passage text (and, weighted lower, title and heading)."""
-        return index.store.match(keyword_match(informative(query, index, self.config.keyword_budget)), depth, filters)
+    def keyword(self, index: Build, query: Query, filters: Filters, request: SearchRequest) -> list[tuple[int, float]]:
+        """Every passage holding the query's words, best first by BM25 over passage text (and, weighted lower,
+        title and heading). Words in over half the passages are left out of an "or" match (informative());
+        with stem=off, only passages holding the words as typed are kept."""
+        if request.operator == "and":
+            match = every_word(query)
+        else:
+            match = keyword_match(informative(query, index, self.config.keyword_budget))
+        found = index.store.match(match, None, filters)
+        if not request.stem and found:
+            holds = exact_words(query, request.operator)
+            texts = index.store.passages([i for i, _ in found])
+            found = [(i, score) for i, score in found if holds(texts[i].text)]
+        return found
 
-    def semantic(self, index: Build, query: Query, depth: int, filters: Filters) -> list[tuple[int, float]]:
-        """Nearest passages by cosine similarity among those the filters allow; with quoted phrases, only
-        passages containing them."""
+    def semantic(
+        self, index: Build, query: Query, depth: int, filters: Filters, only: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """Nearest passages by cosine similarity among those the filters allow (and `only` holds, if given); with
+        quoted phrases, only passages containing them."""
         vector = self.embedder.encode_query(query.text)
         phrases = phrase_filter(query)
         allowed = set(index.store.allowed(filters)) if filters else None
+        if only is not None:
+            allowed = set(only.tolist()) if allowed is None else allowed & set(only.tolist())
         if phrases is not None:
-            holding = {i for i, _ in index.store.match(phrases, len(index.vectors), filters)}
+            holding = {i for i, _ in index.store.match(phrases, None, filters)}
             allowed = holding if allowed is None else allowed & holding
+        if allowed is not None and not allowed:
+            return []
         return index.vectors.search(vector, depth, None if allowed is None else sorted(allowed))
 
     def suggest(self, index: Build, query: Query) -> str:

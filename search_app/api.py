@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import ExitStack
 from dataclasses import replace
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, stream_with_context, url_for
 from pydantic import BaseModel
 from werkzeug.datastructures import MultiDict
 
@@ -14,10 +15,11 @@ from index.filters import date_span
 from index.models import Document, Hit, Passage, passage_key
 from index.query import QueryError
 from index.results import Results
-from index.search import citation
+from index.request import MAX_RESULTS, SearchRequest
+from index.search import UnknownPassage, citation
 from search_app import exports, schemas
 from search_app.limits import held
-from search_app.params import DOCUMENT_FILTERS, read_request
+from search_app.params import DOCUMENT_FILTERS, cursor, read_request
 
 bp = Blueprint("api", __name__)
 
@@ -117,70 +119,117 @@ def roles_never_quoted(roles: tuple[str, ...]) -> str:
             f"are {listed or 'none'}.")  # fmt: skip
 
 
-def page_link(results: Results, args: MultiDict, offset: int) -> str | None:
-    """The /api/search URL of the page at `offset` of the search `args` asked for, or None when there is none."""
+def page_offset(results: Results, offset: int) -> int | None:
+    """`offset` if a page starts there (another than this one), else None."""
     limit = results.documents if results.grouped else results.total
-    if offset < 0 or offset >= limit or offset == results.offset:
+    if results.k == 0 or offset < 0 or offset >= limit or offset == results.offset:
         return None
-    query = args.to_dict(flat=False) | {"offset": [str(offset)], "index": [results.version]}
+    return offset
+
+
+def page_link(results: Results, args: MultiDict, asked: SearchRequest, offset: int | None) -> str | None:
+    """The /api/search URL of the page at `offset` of the search `args` asked for (by cursor past the first
+    1,000), or None when there is none."""
+    if offset is None:
+        return None
+    query = {name: values for name, values in args.to_dict(flat=False).items() if name not in ("cursor", "offset")}
+    if offset < MAX_RESULTS:
+        query |= {"offset": [str(offset)], "index": [results.version]}
+    else:
+        query = {name: values for name, values in query.items() if name != "index"}
+        query |= {"cursor": [cursor(asked, results.version, offset)]}
     return external_url("api.search") + "?" + urlencode(query, doseq=True)
 
 
-def search_response(results: Results, args: MultiDict, model: type[schemas.SearchResponse] = schemas.SearchResponse,
-                    **more) -> schemas.SearchResponse:  # fmt: skip
-    """A search's answer: the page, the facts about the whole ranked list, and how to page through it."""
+def match_kind(results: Results) -> str:
+    if not results.total:
+        return "none"
+    return "meaning only" if results.meaning_only else "meaning" if results.mode == "semantic" else "words"
+
+
+def search_response(results: Results, args: MultiDict, asked: SearchRequest,
+                    model: type[schemas.SearchResponse] = schemas.SearchResponse, **more) -> schemas.SearchResponse:  # fmt: skip
+    """A search's answer: the page, the counts over every match, and how to page through it."""
     grouped = {}
+    if results.aggregations:
+        grouped["aggregations"] = {
+            name: [schemas.Bucket(value=v, passages=p, documents=d) for v, p, d in rows]
+            for name, rows in results.aggregations.items()
+        }
     if results.grouped:
         grouped["groups"] = [
             schemas.Group(document=document_info(g.document), count=g.count, passages=[hit_result(h) for h in g.hits])
             for g in results.groups
         ]
+    following = page_offset(results, results.offset + results.k)
     return model(
         **more,
         query=results.query.text, mode=results.mode, index=results.version, total=results.total,
-        documents=results.documents, offset=results.offset, k=results.k, filters=results.filters.as_dict(),
-        match="meaning only" if results.meaning_only else "words" if results.total else "none",
+        total_relation="eq" if results.exact else "gte", passages=results.matched, documents=results.documents,
+        offset=results.offset, k=results.k, filters=results.filters.as_dict(), match=match_kind(results),
         notice=notice(results), low_confidence=results.weak, suggestion=results.suggestion,
-        named_councils=list(results.named), next=page_link(results, args, results.offset + results.k),
-        previous=page_link(results, args, max(0, results.offset - results.k)), facets=results.facets,
+        named_councils=list(results.named), next=page_link(results, args, asked, following),
+        previous=page_link(results, args, asked, page_offset(results, max(0, results.offset - results.k))),
+        cursor=following is not None and cursor(asked, results.version, following) or None, facets=results.facets,
         results=[hit_result(hit) for hit in results.hits], **grouped,
     )  # fmt: skip
 
 
-def run_search(args: MultiDict, everything: bool = False) -> Results:
-    """The search a query string asks for (the page and the API read the same parameters); with `everything`,
-    the whole result set (up to 1,000 passages, not grouped) for an export."""
+def run_search(args: MultiDict, everything: bool = False) -> tuple[Results, SearchRequest]:
+    """The search a query string asks for (the page and the API read the same parameters), and the request; with
+    `everything`, every match (not grouped) for an export."""
     asked = read_request(args, searcher().catalogue())
-    return searcher().search(replace(asked, everything=True) if everything else asked)
+    return searcher().search(replace(asked, everything=True) if everything else asked), asked
 
 
 @bp.get("/api/search")
 def search():
     form = request.args.get("format", "json")
     if form == "json" or form not in exports.FORMATS:  # a bad format is refused by the parameter check
-        return jsonify(dump(search_response(run_search(request.args), request.args)))
+        results, asked = run_search(request.args)
+        return jsonify(dump(search_response(results, request.args, asked)))
     with held():
-        return export(run_search(request.args, everything=True), form)
+        results, _ = run_search(request.args, everything=True)
+    return export(results, form)
 
 
 def export(results: Results, form: str):
-    """The whole result set as a download."""
-    hits = results.hits
-    links = {hit.passage.id: hit_url(hit, external=True) for hit in hits}
+    """Every match as a download, written as it is read (the first [server] export_max_rows of them)."""
+    most = searcher().config.export_max_rows
+    rows = replace(results, rows=results.rows[:most])
+    hold = ExitStack()
+    hold.enter_context(held())  # released when the last chunk is sent, or the client goes
+    hits = searcher().each_hit(rows)
     if form == "csv":
-        text = exports.csv_text([exports.csv_row(hit, links[hit.passage.id]) | {"citation": citation(hit)} for hit in hits])
+        text = exports.csv_lines(exports.csv_row(hit, hit_url(hit, external=True)) | {"citation": citation(hit)}
+                                 for hit in hits)  # fmt: skip
     elif form == "jsonl":
-        text = exports.jsonl_text([hit_json(hit) for hit in hits])
+        text = (exports.jsonl_text([hit_json(hit)]) for hit in hits)
     elif form == "ris":
-        text = exports.ris_text(hits, links)
+        text = (exports.ris_text([hit], {hit.passage.id: hit_url(hit, external=True)}) for hit in hits)
     else:
+        hits = list(hits)
         pages = {hit.document.id: external_url("pages.document", document_id=hit.document.id) for hit in hits}
         text = exports.bibtex_text(hits, pages)
-    return download(text, form, exports.filename(results.query.text, exports.FORMATS[form][1]), results.version)
+    name = exports.filename(results.query.text, exports.FORMATS[form][1])
+    if isinstance(text, str):
+        hold.close()
+    else:
+        text = stream_with_context(streamed(text, hold))
+    response = download(text, form, name, results.version)
+    response.headers["X-Total-Count"] = str(len(results.rows))
+    response.headers["X-Export-Rows"] = str(len(rows.rows))
+    return response
 
 
-def download(text: str, form: str, name: str, version: str):
-    """`text` as a file to save, of export format `form`, naming the index version it came from."""
+def streamed(chunks, hold: ExitStack):
+    """The chunks of a download, then the client's hold on expensive work released."""
+    with hold:
+        yield from chunks
+
+
+def download(text, form: str, name: str, version: str):
+    """`text` (or its chunks) as a file to save, of export format `form`, naming the index version it came from."""
     response = current_app.response_class(text, content_type=exports.FORMATS[form][0])
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["X-Index-Version"] = version
@@ -190,7 +239,7 @@ def download(text: str, form: str, name: str, version: str):
 @bp.get("/api/documents")
 def documents():
     filters = read_request(request.args, searcher().catalogue(), only=(*DOCUMENT_FILTERS, "role", "format")).filters
-    form = request.args.get("format") or "json"
+    form = request.args.get("format", "json")
     if filters.role:
         raise QueryError("role applies to passages, not documents: search with it instead.")
     if form not in ("json", "csv"):
@@ -216,6 +265,61 @@ def catalogue_csv(docs: list[schemas.CatalogueDocument]):
             "judgement": (d.judgements or {}).get("overall", ""), "inspection_start": inspection.start,
             "inspection_end": inspection.end})  # fmt: skip
     return download(exports.csv_text(rows, exports.CATALOGUE_COLUMNS), "csv", "catalogue.csv", searcher().current().version)
+
+
+def passage_record(passage: Passage) -> dict:
+    return dump(schemas.PassageRecord(
+        passage_id=passage.id, passage_key=passage_key(passage), document_id=passage.document_id, page=passage.page,
+        page_end=passage.page_end, page_label=passage.page_label, section=passage.section,
+        section_judgement=passage.section_judgement, roles=list(passage.roles), tokens=passage.tokens,
+        text=passage.text, url=passage_url(passage, external=True)))  # fmt: skip
+
+
+def passages_of(args: MultiDict, reads: tuple[str, ...]):
+    """The build an /api/passages request names (`index`, else the published one), and its `document` filter."""
+    for name in args:
+        if name not in reads or len(args.getlist(name)) > 1:
+            raise QueryError(f"Parameter {name[:40]!r} for this endpoint: give each of {', '.join(reads)} at most once.")
+    version = args.get("index", "").strip()
+    if version and version not in searcher().index.kept():
+        raise QueryError(f"index {version[:60]!r} is not kept: the kept versions are "
+                         f"{', '.join(sorted(searcher().index.kept()))}.")  # fmt: skip
+    build = searcher().build(version)
+    document = args.get("document", "").strip()
+    if document and document not in build.store.documents:
+        raise QueryError(f"No document {document[:60]!r} is in this index version: see /api/documents.")
+    return build, document
+
+
+@bp.get("/api/passages")
+def passages():
+    """Every passage of an index version (or of one document) as JSON Lines, streamed, in document and text order."""
+    build, document = passages_of(request.args, ("index", "document"))
+    names = [document] if document else sorted(build.store.documents)
+    hold = ExitStack()
+    hold.enter_context(held())
+    lines = (exports.jsonl_text([passage_record(p)]) for name in names for p in build.store.document_passages(name))
+    return download(stream_with_context(streamed(lines, hold)), "jsonl", "passages.jsonl", build.version)
+
+
+@bp.get("/api/passages/<key>")
+def passage(key: str):
+    """One passage by its lasting key (page.fingerprint), in the published index or a kept `index` version; with
+    `document` where the key is in several documents."""
+    build, document = passages_of(request.args, ("index", "document"))
+    page = key.split(".")[0]
+    if not page.isdigit():
+        raise QueryError(f"{key[:40]!r} is not a passage key: they look like 12.3f9a0c1b2d (page.fingerprint).")
+    names = [document] if document else sorted(build.store.documents)
+    found = [p for name in names for p in build.store.document_passages(name)
+             if p.page == int(page) and passage_key(p) == key]  # fmt: skip
+    if not found:
+        raise UnknownPassage(f"No passage with key {key[:40]!r} in index {build.version}: keys come from results' "
+                             "passage_key, and a passage whose words changed has a new one.")  # fmt: skip
+    if len({p.document_id for p in found}) > 1:
+        raise QueryError(f"Passage key {key!r} is in {len(found)} documents ({', '.join(p.document_id for p in found)}): "
+                         "name one with document=.")  # fmt: skip
+    return jsonify(passage_record(found[0]))
 
 
 @bp.get("/healthz")

@@ -80,6 +80,13 @@ def csv_text(rows: list[dict], columns: tuple[str, ...] = CSV_COLUMNS) -> str:
     return out.getvalue()
 
 
+def csv_lines(rows, columns: tuple[str, ...] = CSV_COLUMNS):
+    """csv_text's lines one row at a time (the byte-order mark and header first), for a streamed download."""
+    yield csv_text([], columns)
+    for row in rows:
+        yield csv_text([row], columns).split("\n", 1)[1]
+
+
 def csv_row(hit: Hit, link: str) -> dict:
     """One passage as a CSV row."""
     document, passage = hit.document, hit.passage

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app, jsonify, render_template
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from index.models import passage_key
 from search_app import exports, schemas
 from search_app.params import CONTEXT_READS, DOCUMENT_FILTERS, PARAMETERS, Param
 
@@ -39,13 +40,18 @@ class Endpoint:
     body: type[BaseModel] | None = None
     errors: tuple[int, ...] = (400, 503)
     downloads: tuple[str, ...] = ()  # other media types of a 200 (exports)
+    in_path: dict[str, Param] = field(default_factory=dict)  # parameters in the path, {name}
 
 
+PASSAGE_INDEX = Param({"type": "string"}, "Read this kept index version (the current or the previous one).")
+PASSAGE_DOCUMENT = Param({"type": "string"}, "Only this document's passages (its id).")
+PASSAGE_KEY = Param({"type": "string", "pattern": r"^[0-9]{1,6}\.[0-9a-f]{10}$"}, "A passage_key: page.fingerprint.",
+                    required=True)  # fmt: skip
 SEARCH_PARAMETERS = dict(PARAMETERS)
 CONTEXT_PARAMETERS = {n: PARAMETERS[n] for n in CONTEXT_READS} | {"budget": BUDGET, "citations": CITATIONS}
 ENDPOINTS = (
     Endpoint("get", "/api/search", "Search passages: filters, facets, grouping, folding, paging and exports.",
-             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 410, 429, 503),
+             schemas.SearchResponse, SEARCH_PARAMETERS, errors=(400, 404, 410, 429, 503),
              downloads=tuple(media.split(";")[0] for media, _ in exports.FORMATS.values())),
     Endpoint("post", "/api/search/batch", "Run up to 100 searches in one request; one bad query does not fail the rest.",
              schemas.BatchResponse, body=schemas.BatchRequest, errors=(400, 413, 415, 429, 503)),
@@ -54,6 +60,12 @@ ENDPOINTS = (
     Endpoint("get", "/api/documents", "The catalogue, with the document filters; format=csv downloads it.",
              schemas.Catalogue, {n: PARAMETERS[n] for n in DOCUMENT_FILTERS} | {"format": CATALOGUE_FORMAT},
              downloads=("text/csv",)),
+    Endpoint("get", "/api/passages", "Every passage of an index version as JSON Lines (streamed), to join on "
+             "document_id.", None, {"index": PASSAGE_INDEX, "document": PASSAGE_DOCUMENT}, errors=(400, 410, 429, 503),
+             downloads=("application/x-ndjson",)),
+    Endpoint("get", "/api/passages/{key}", "One passage by its lasting key.", schemas.PassageRecord,
+             {"index": PASSAGE_INDEX, "document": PASSAGE_DOCUMENT}, errors=(400, 404, 410, 503),
+             in_path={"key": PASSAGE_KEY}),
     Endpoint("get", "/healthz", "The index version and counts.", schemas.Health, errors=(503,)),
     Endpoint("get", "/api/openapi.json", "This document.", None, errors=()),
 )  # fmt: skip
@@ -63,10 +75,10 @@ STATUS = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: 
           500: "Internal error", 503: "No index published"}  # fmt: skip
 
 
-def parameter(name: str, param: Param) -> dict:
+def parameter(name: str, param: Param, where: str = "query") -> dict:
     items = param.schema | {"enum": [*param.schema["enum"], ""]} if "enum" in param.schema else param.schema
     schema = {"type": "array", "items": items} if param.repeatable else param.schema  # a repeated filter's "" is none
-    out = {"name": name, "in": "query", "required": param.required, "description": param.description, "schema": schema}
+    out = {"name": name, "in": where, "required": param.required, "description": param.description, "schema": schema}
     return out | ({"style": "form", "explode": True} if param.repeatable else {})
 
 
@@ -80,16 +92,17 @@ def json_content(schema: dict) -> dict:
 
 def operation(endpoint: Endpoint) -> dict:
     answer = reference(endpoint.response) if endpoint.response else {"type": "object"}
-    responses = {"200": {"description": "OK"} | json_content(answer)}
+    responses = {"200": {"description": "OK"} | (json_content(answer) if endpoint.response or not endpoint.downloads else {"content": {}})}
     for media in endpoint.downloads:
         responses["200"]["content"][media] = {"schema": {"type": "string"}}
     for status in (*endpoint.errors, 405, 500):
         responses[str(status)] = {"description": STATUS[status]} | json_content(reference(schemas.Error))
-    name = endpoint.path.strip("/").replace("/", "_").replace(".", "_")
+    name = endpoint.path.strip("/").replace("/", "_").replace(".", "_").replace("{", "").replace("}", "")
     out = {
         "summary": endpoint.summary,
         "operationId": f"{endpoint.method}_{name}",
-        "parameters": [parameter(n, p) for n, p in endpoint.parameters.items()],
+        "parameters": [parameter(n, p, "path") for n, p in endpoint.in_path.items()]
+        + [parameter(n, p) for n, p in endpoint.parameters.items()],
         "responses": responses,
     }
     if endpoint.body:
@@ -129,7 +142,12 @@ def this_document() -> dict:
     """The document for this app's public address and settings."""
     searcher = current_app.extensions["searcher"]
     values = searcher.catalogue() | {"index": searcher.index.kept()}  # the versions kept: any other is gone (410)
-    return openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens, values)
+    spec = openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens, values)
+    store = searcher.current().store
+    if first := next((store.document_passages(name)[:1] for name in sorted(store.documents)), None):
+        key = spec["paths"]["/api/passages/{key}"]["get"]["parameters"][0]
+        key["examples"] = {"a passage": {"value": passage_key(first[0])}}  # so a client can try one that exists
+    return spec
 
 
 @bp.get("/api/openapi.json")

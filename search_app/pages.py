@@ -11,7 +11,7 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 
 from index.models import passage_key
 from index.query import QueryError, parse_query
-from index.request import MODES
+from index.request import MAX_RESULTS, MODES
 from index.search import citation
 from search_app import api, exports
 from search_app.api import hit_url, notice, passage_url, run_search, searcher
@@ -94,7 +94,7 @@ def index():
     status = 200
     if "q" in args:
         try:
-            results = run_search(args)
+            results, _ = run_search(args)
             context.update(
                 results=results,
                 hits=[view(hit, results.query) for hit in results.hits],
@@ -105,6 +105,7 @@ def index():
                     for year, count in sorted(results.facets.get("year", {}).items())
                 ],
                 notice=notice(results),
+                export_rows=searcher().config.export_max_rows,
                 downloads=[
                     (name.upper() if name != "jsonl" else "JSON Lines", export_url(name)) for name in exports.FORMATS
                 ],  # fmt: skip
@@ -112,7 +113,7 @@ def index():
                 named=named_links(results),
                 previous=url_with(offset=max(0, results.offset - results.k)) if results.offset else None,
                 next=url_with(offset=results.offset + results.k)
-                if results.offset + results.k < (results.documents if results.grouped else results.total)
+                if results.offset + results.k < min(MAX_RESULTS, results.documents if results.grouped else results.total)
                 else None,
             )
         except QueryError as error:

@@ -54,7 +54,8 @@ def batch():
         fields = query.model_dump()
         try:
             args = batch_args({k: v for k, v in fields.items() if k != "id"})
-            answers.append(search_response(run_search(args), args, schemas.BatchAnswer, id=query.id))
+            results, asked = run_search(args)
+            answers.append(search_response(results, args, asked, schemas.BatchAnswer, id=query.id))
         except (QueryError, IndexGone, UnknownDocument) as error:
             status = 400 if isinstance(error, QueryError) else 410 if isinstance(error, IndexGone) else 404
             answers.append(schemas.BatchFailure(id=query.id, error=schemas.ErrorBody(status=status, message=str(error))))

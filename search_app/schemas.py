@@ -86,16 +86,34 @@ class Group(Answer):
     passages: list[Result] = Field(description="Its best (up to 3).")
 
 
+class Bucket(Answer):
+    value: str = Field(description="The field's value (a year YYYY or month YYYY-MM for the date histograms).")
+    passages: int = Field(description="Matching passages with it.")
+    documents: int = Field(description="Documents with a matching passage with it.")
+
+
 class SearchResponse(Answer):
     query: str
     mode: Literal["hybrid", "keyword", "semantic"]
     index: str = Field(description="The index version searched; pass it as `index` to search it again.")
-    total: int = Field(description="Passages in the ranked list (after folding).")
-    documents: int = Field(description="Documents with a passage in the ranked list.")
+    total: int = Field(
+        description="Passages that match, however many: near-duplicates counted once with fold=on (the list you "
+        "page through). Exact for keyword and hybrid; a semantic search counts the nearest it ranked."
+    )
+    total_relation: Literal["eq", "gte"] = Field(
+        description="eq: total is every match; gte: at least this many (a semantic search, whose every passage is "
+        "near to some degree, ranks the nearest 1,000 or the depth a cursor reached)."
+    )
+    passages: int = Field(description="Passages that match, each near-duplicate counted: what facets count.")
+    documents: int = Field(description="Documents with a matching passage.")
     offset: int
     k: int
     filters: dict[str, Any]
-    match: Literal["words", "meaning only", "none"]
+    match: Literal["words", "meaning", "meaning only", "none"] = Field(
+        description="words: passages holding the query's words were found; meaning: a semantic search (nearest "
+        "by meaning, whatever the words); meaning only: no passage holds the words, every result was found by "
+        "meaning; none: nothing matched."
+    )
     notice: str
     low_confidence: bool = Field(
         description="True when no passage is close to the query in meaning ([search] low_confidence) and none "
@@ -107,7 +125,11 @@ class SearchResponse(Answer):
     )
     next: str | None = Field(description="URL of the next page, or null.")
     previous: str | None
-    facets: dict[str, dict[str, int]]
+    cursor: str | None = Field(description="Pass as `cursor` for the next page (past 1,000 too), or null at the end.")
+    facets: dict[str, dict[str, int]] = Field(
+        description="For each filter field, its values' counts of matching passages (every match, most first)."
+    )
+    aggregations: dict[str, list[Bucket]] | None = Field(None, description="With aggs: counts over every match.")
     results: list[Result]
     groups: list[Group] | None = Field(None, description="With group=document: one entry per document.")
 
@@ -157,6 +179,23 @@ class ContextResponse(Answer):
     text: str = Field(description="The passages that fit, best first (a longer one is skipped for a shorter that fits).")
     notice: str = Field(description="Why `text` is empty although passages matched, or empty.")
     passages: list[ContextPassage]
+
+
+class PassageRecord(Answer):
+    """One passage of an index version, as stored: join it to the catalogue by document_id."""
+
+    passage_id: int = Field(description="Its row id in this index version.")
+    passage_key: str = Field(description="Its lasting name, page.fingerprint: kept across rebuilds.")
+    document_id: str
+    page: int
+    page_end: int = Field(description="Last physical page it runs onto.")
+    page_label: str
+    section: str
+    section_judgement: str
+    roles: list[str]
+    tokens: int
+    text: str = Field(description="The passage, verbatim.")
+    url: str = Field(description="The passage marked in its document.")
 
 
 class CatalogueDocument(DocumentInfo):

@@ -40,7 +40,7 @@ def test_citation_names_title_publisher_date_and_page(client):
         ("q=" + "a" * 10_000, 400, "too long"),
         ('q="', 400, "no words"),
         ("q=care&mode=fuzzy", 400, "Unknown mode"),
-        ("q=care&k=0", 400, "k must be between"),
+        ("q=care&k=101", 400, "k must be between"),
         ("q=care&k=ten", 400, "whole number"),
         ("", 400, "Empty query"),
     ],

@@ -1,6 +1,7 @@
 """End to end: `python -m search_app` serving the fixture index on a loopback port, queried over HTTP."""
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -162,3 +163,21 @@ def test_a_forged_host_header_never_reaches_a_link(server):
     with urllib.request.urlopen(request, timeout=30) as response:
         body = json.load(response)
     assert all(r["url"].startswith(f"{server}/documents/") for r in body["results"])
+
+
+@pytest.mark.corpus
+def test_schemathesis_finds_nothing_against_the_served_corpus():
+    """The contract, as a researcher's client would test it: Schemathesis's command line, every check, its coverage
+    and fuzzing phases, against `python -m search_app` serving the full-corpus index on a loopback port."""
+    process, base = start_server(load_config().source)
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "schemathesis.cli", "run", f"{base}/api/openapi.json", "--checks", "all",
+             "--phases", "coverage,fuzzing", "--max-examples", "25", "--workers", "1", "--seed", "7"],
+            capture_output=True, text=True, timeout=900, cwd=ROOT,
+        )  # fmt: skip
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+    assert run.returncode == 0 and re.search(r"(\d+) generated, \1 passed", run.stdout), run.stdout[-4000:]
+    assert "Missing test data" not in run.stdout, run.stdout[-4000:]

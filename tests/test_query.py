@@ -104,13 +104,15 @@ def test_a_word_the_corpus_never_uses_takes_no_share_of_the_budget(fake_built, f
     from dataclasses import replace
 
     from index.filters import Filters
+    from index.request import SearchRequest
     from index.search import Searcher
 
     config, _ = fake_built
     tight, loose = (Searcher(replace(config, keyword_budget=budget), fake_embedder) for budget in (1, 0))
     index = tight.build("")
     unknown = parse_query("leavers zebra", 500)
-    assert tight.keyword(index, unknown, 1000, Filters()) == loose.keyword(index, unknown, 1000, Filters()) != []
+    asked = SearchRequest("leavers zebra")
+    assert tight.keyword(index, unknown, Filters(), asked) == loose.keyword(index, unknown, Filters(), asked) != []
 
 
 @pytest.mark.parametrize(

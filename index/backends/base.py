@@ -7,6 +7,7 @@ and pgvector). The search logic above (index/search.py) sees only these protocol
 from __future__ import annotations
 
 import os
+import re
 import time
 from contextlib import AbstractContextManager
 from typing import Protocol
@@ -26,6 +27,9 @@ class IndexNotFound(RuntimeError):
 
 class IngestLocked(RuntimeError):
     """Another ingest holds the lock."""
+
+
+VERSION = re.compile(r"[0-9]{8}T[0-9]{6}(\.[0-9]{6})?-[0-9]+")  # what new_version() makes (and made)
 
 
 def new_version() -> str:
@@ -62,9 +66,9 @@ class Store(Protocol):
     def document_passages(self, document_id: str) -> list[Passage]:
         """A document's passages in text order."""
 
-    def match(self, match: Match, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """(passage id, BM25 score as FTS5 computes it) of the passages holding what `match` asks, best first,
-        ties by id; only passages the filters allow."""
+    def match(self, match: Match, k: int | None, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(passage id, BM25 score as FTS5 computes it) of the best `k` passages (None: every one) holding what
+        `match` asks, best first, ties by id; only passages the filters allow."""
 
     def allowed(self, filters: Filters) -> list[int]:
         """Ids of the passages the filters allow."""

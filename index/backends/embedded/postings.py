@@ -100,9 +100,9 @@ def lists(db: sqlite3.Connection, words: tuple[str, ...]) -> list[tuple[np.ndarr
 
 
 def top(
-    lists: list[tuple[np.ndarray, np.ndarray]], size: int, k: int, allowed: np.ndarray | None = None, every: int = 0
+    lists: list[tuple[np.ndarray, np.ndarray]], size: int, k: int | None, allowed: np.ndarray | None = None, every: int = 0
 ) -> list[tuple[int, float]]:
-    """(passage id, summed score) of the best `k` passages holding every one of the first `every` lists' terms
+    """(passage id, summed score) of the best `k` (None: all) holding every one of the first `every` lists' terms
     and, if there are more lists, any of theirs (FTS5's `a AND b AND (c OR d)`); ties by id; only passages whose
     `allowed` entry is true, when given. `size`: the largest passage id + 1."""
     scores = np.zeros(size, np.float64)
@@ -122,7 +122,7 @@ def top(
     if keep is not None:
         scores[~keep] = 0.0
     found = np.flatnonzero(scores)
-    if len(found) > k:
+    if k is not None and len(found) > k:
         cut = np.partition(scores[found], len(found) - k)[len(found) - k]
         found = found[scores[found] >= cut]
     found = found[np.lexsort((found, -scores[found]))][:k]

@@ -75,11 +75,13 @@ class SqliteStore(tables.TableReader):
         found = dict(self.db.execute(WORD_COUNTS, (json.dumps([w.lower() for w in words]),)))
         return {w: found.get(w.lower(), 0) for w in words}
 
-    def match(self, match: Match, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """(passage id, BM25 score) of the passages holding what `match` asks, best first, ties by id; only passages
-        the filters allow. Scores are summed from the postings (as FTS5 would score them, much faster on a big
-        index); phrases the postings do not hold, and indexes built before them, go to FTS5."""
-        if self.has_postings and (lists := term_lists(self.db, match.every + match.any_of)) is not None:
+    def match(self, match: Match, k: int | None, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the best `k` (None: every one) passages holding what `match` asks, best first,
+        ties by id; only passages the filters allow. Scores are summed from the postings (as FTS5 would score
+        them, much faster on a big index); phrases the postings do not hold, proximity, and indexes built before
+        the postings go to FTS5."""
+        words = match.every + match.any_of
+        if self.has_postings and not match.near and (lists := term_lists(self.db, words)) is not None:
             allowed = self.facts.mask(filters) if filters else None
             return top_scores(lists, len(self.facts.document), k, allowed, every=len(match.every))
         sql, params = MATCH_FTS_ALL, ()
@@ -87,7 +89,7 @@ class SqliteStore(tables.TableReader):
             where, params = tables.filter_where(filters)
             sql = MATCH_FTS.format(where=where)
         try:
-            return self.db.execute(sql, (self.context_weight, match.fts(), *params, k)).fetchall()
+            return self.db.execute(sql, (self.context_weight, match.fts(), *params, -1 if k is None else k)).fetchall()
         except sqlite3.OperationalError as error:
             raise QueryError(f"The query could not be searched ({error}); remove special characters.") from error
 

@@ -15,7 +15,7 @@ from index.backends.postgres.connect import connect
 from index.backends.postgres.schema import AT, EF_SEARCH, FILTER_JOIN, PHRASE, TERM, TOP
 from index.filters import Filters
 from index.models import Passage
-from index.query import Match
+from index.query import Match, QueryError
 
 
 class PgStore(tables.TableReader):
@@ -52,9 +52,12 @@ class PgStore(tables.TableReader):
     def stats(self) -> tuple[int, float]:
         return self.db.execute("SELECT passages, average_length FROM stats").fetchone()
 
-    def match(self, match: Match, k: int, filters: Filters = Filters()) -> list[tuple[int, float]]:
-        """(passage id, BM25 score) of the passages holding what `match` asks, best first, ties by id; only passages
-        the filters allow. Scores are FTS5's: a word or phrase in several units counts once for each."""
+    def match(self, match: Match, k: int | None, filters: Filters = Filters()) -> list[tuple[int, float]]:
+        """(passage id, BM25 score) of the best `k` (None: every one) passages holding what `match` asks, best
+        first, ties by id; only passages the filters allow. Scores are FTS5's: a word or phrase in several units
+        counts once for each."""
+        if match.near:
+            raise QueryError('Proximity ("word word"~N) is searched by the embedded backend only; use a phrase here.')
         every, any_of = ([t for t in terms.tokens_of(list(units)) if t] for units in (match.every, match.any_of))
         if not every and not any_of:
             return []

@@ -7,7 +7,6 @@ import threading
 from dataclasses import dataclass, replace
 
 import numpy as np
-
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
@@ -21,7 +20,14 @@ from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
 from index.query import (
-    OnlyCommonWords, Query, QueryError, every_word, exact_words, keyword_match, parse_query, phrase_filter,
+    OnlyCommonWords,
+    Query,
+    QueryError,
+    every_word,
+    exact_words,
+    keyword_match,
+    parse_query,
+    phrase_filter,
 )  # fmt: skip
 from index.request import MAX_RESULTS, MODES, SearchRequest
 from index.results import Group, Ranked, Results, fold_duplicates, group_by_document, hits_by_id
@@ -203,10 +209,11 @@ class Searcher:
         with as many nearest by meaning, and the rest of it follows in BM25 order. A meaning search ranks the
         nearest passages (only those the keyword matching holds, with require=keyword)."""
         mode, candidates = request.mode, self.config.candidates
-        keyword = self.keyword(index, query, filters, request) if mode != "semantic" or request.require else []
-        holding = np.array([i for i, _ in keyword], dtype=np.int64)
+        keyword, holding = [], np.zeros(0, dtype=np.int64)
+        if mode != "semantic" or request.require:
+            keyword, holding = self.keyword(index, query, filters, request, depth)
         if mode == "keyword":
-            return Ranking([(i, score, ("keyword",)) for i, score in keyword[:depth]], holding, True, bool(keyword))
+            return Ranking([(i, score, ("keyword",)) for i, score in keyword], holding, True, bool(keyword))
         wanted = candidates if mode == "hybrid" else depth or len(index.vectors)
         semantic = self.semantic(index, query, wanted, filters, holding if request.require else None)
         closest = semantic[0][1] if semantic else 0.0
@@ -250,20 +257,23 @@ class Searcher:
         """The keyword list's share of the fused score for this query."""
         return self.config.keyword_weight
 
-    def keyword(self, index: Build, query: Query, filters: Filters, request: SearchRequest) -> list[tuple[int, float]]:
-        """Every passage holding the query's words, best first by BM25 over passage text (and, weighted lower,
-        title and heading). Words in over half the passages are left out of an "or" match (informative());
-        with stem=off, only passages holding the words as typed are kept."""
+    def keyword(
+        self, index: Build, query: Query, filters: Filters, request: SearchRequest, depth: int | None = None
+    ) -> tuple[list[tuple[int, float]], np.ndarray]:
+        """The best `depth` (None: all) passages holding the query's words, by BM25 over passage text (and,
+        weighted lower, title and heading), and the ids of every one. Words in over half the passages are left out
+        of an "or" match (informative()); with stem=off, only passages holding the words as typed are kept."""
         if request.operator == "and":
             match = every_word(query)
         else:
             match = keyword_match(informative(query, index, self.config.keyword_budget))
+        if request.stem:
+            return index.store.counted(match, max(depth, self.config.candidates) if depth else None, filters)
         found = index.store.match(match, None, filters)
-        if not request.stem and found:
-            holds = exact_words(query, request.operator)
-            texts = index.store.passages([i for i, _ in found])
-            found = [(i, score) for i, score in found if holds(texts[i].text)]
-        return found
+        holds = exact_words(query, request.operator)
+        texts = index.store.passages([i for i, _ in found])
+        found = [(i, score) for i, score in found if holds(texts[i].text)]
+        return found, np.array(sorted(i for i, _ in found), dtype=np.int64)
 
     def semantic(
         self, index: Build, query: Query, depth: int, filters: Filters, only: np.ndarray | None = None

@@ -17,7 +17,15 @@ from search_app import schemas
 from search_app.limits import ClientLimit
 from search_app.pageimage import Budget, PageTooLarge, RenderBusy, Renderer
 
-ERRORS = {QueryError: 400, UnknownDocument: 404, UnknownPassage: 404, IndexGone: 410, PageTooLarge: 422, IndexNotFound: 503, RenderBusy: 503}
+ERRORS = {
+    QueryError: 400,
+    UnknownDocument: 404,
+    UnknownPassage: 404,
+    IndexGone: 410,
+    PageTooLarge: 422,
+    IndexNotFound: 503,
+    RenderBusy: 503,
+}
 MAX_BODY = 1 << 20  # the largest request body (a batch), as waitress's max_request_body_size
 RETRY_SECONDS = 5  # Retry-After of a 503 for work that is only busy
 # No script, frame or plugin from anywhere else; the app's pages use only its own stylesheet.

@@ -14,8 +14,8 @@ from werkzeug.datastructures import MultiDict
 from index.filters import date_span
 from index.models import Document, Hit, Passage, passage_key
 from index.query import QueryError
-from index.results import Results
 from index.request import MAX_RESULTS, SearchRequest
+from index.results import Results
 from index.search import UnknownPassage, citation
 from search_app import exports, schemas
 from search_app.limits import held
@@ -147,8 +147,13 @@ def match_kind(results: Results) -> str:
     return "meaning only" if results.meaning_only else "meaning" if results.mode == "semantic" else "words"
 
 
-def search_response(results: Results, args: MultiDict, asked: SearchRequest,
-                    model: type[schemas.SearchResponse] = schemas.SearchResponse, **more) -> schemas.SearchResponse:  # fmt: skip
+def search_response(
+    results: Results,
+    args: MultiDict,
+    asked: SearchRequest,
+    model: type[schemas.SearchResponse] = schemas.SearchResponse,
+    **more,
+) -> schemas.SearchResponse:
     """A search's answer: the page, the counts over every match, and how to page through it."""
     grouped = {}
     if results.aggregations:

@@ -92,7 +92,10 @@ def json_content(schema: dict) -> dict:
 
 def operation(endpoint: Endpoint) -> dict:
     answer = reference(endpoint.response) if endpoint.response else {"type": "object"}
-    responses = {"200": {"description": "OK"} | (json_content(answer) if endpoint.response or not endpoint.downloads else {"content": {}})}
+    responses = {
+        "200": {"description": "OK"}
+        | (json_content(answer) if endpoint.response or not endpoint.downloads else {"content": {}})
+    }
     for media in endpoint.downloads:
         responses["200"]["content"][media] = {"schema": {"type": "string"}}
     for status in (*endpoint.errors, 405, 500):

@@ -181,7 +181,8 @@ def read_request(
     get = args.get
     chosen = {
         name: tuple(dict.fromkeys(choice(name, v, catalogue) for v in args.getlist(name) if v.strip()))
-        for name in REPEATABLE if name != "aggs"
+        for name in REPEATABLE
+        if name != "aggs"
     }
     aggs = tuple(dict.fromkeys(read_aggs(v) for v in args.getlist("aggs") if v.strip()))
     dates = {name: read_date(name, get(name)) for name in ("date_from", "date_to") if get(name, "")}  # "" is no limit

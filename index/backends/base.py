@@ -70,6 +70,9 @@ class Store(Protocol):
         """(passage id, BM25 score as FTS5 computes it) of the best `k` passages (None: every one) holding what
         `match` asks, best first, ties by id; only passages the filters allow."""
 
+    def counted(self, match: Match, k: int | None, filters: Filters = Filters()) -> tuple[list, np.ndarray]:
+        """As match(), and the ids of every passage matching (sorted), however many."""
+
     def allowed(self, filters: Filters) -> list[int]:
         """Ids of the passages the filters allow."""
 

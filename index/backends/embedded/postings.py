@@ -102,9 +102,16 @@ def lists(db: sqlite3.Connection, words: tuple[str, ...]) -> list[tuple[np.ndarr
 def top(
     lists: list[tuple[np.ndarray, np.ndarray]], size: int, k: int | None, allowed: np.ndarray | None = None, every: int = 0
 ) -> list[tuple[int, float]]:
-    """(passage id, summed score) of the best `k` (None: all) holding every one of the first `every` lists' terms
-    and, if there are more lists, any of theirs (FTS5's `a AND b AND (c OR d)`); ties by id; only passages whose
-    `allowed` entry is true, when given. `size`: the largest passage id + 1."""
+    """(passage id, summed score) of the best `k` (None: all) passages holding every one of the first `every`
+    lists' terms and, if there are more lists, any of theirs (FTS5's `a AND b AND (c OR d)`); ties by id; only
+    passages whose `allowed` entry is true, when given. `size`: the largest passage id + 1."""
+    return counted(lists, size, k, allowed, every)[0]
+
+
+def counted(
+    lists: list[tuple[np.ndarray, np.ndarray]], size: int, k: int | None, allowed: np.ndarray | None = None, every: int = 0
+) -> tuple[list[tuple[int, float]], np.ndarray]:
+    """As top(), and the ids of every passage matching (sorted), however many: counting them costs no more."""
     scores = np.zeros(size, np.float64)
     for ids, weights in lists:
         scores[ids] += weights
@@ -121,9 +128,9 @@ def top(
             keep &= some
     if keep is not None:
         scores[~keep] = 0.0
-    found = np.flatnonzero(scores)
+    matched = found = np.flatnonzero(scores)
     if k is not None and len(found) > k:
         cut = np.partition(scores[found], len(found) - k)[len(found) - k]
         found = found[scores[found] >= cut]
     found = found[np.lexsort((found, -scores[found]))][:k]
-    return list(zip(found.tolist(), scores[found].tolist()))
+    return list(zip(found.tolist(), scores[found].tolist())), matched

@@ -9,10 +9,12 @@ from contextlib import closing
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
+
 from index import terms
 from index.backends import tables
+from index.backends.embedded.postings import counted as count_scores
 from index.backends.embedded.postings import lists as term_lists
-from index.backends.embedded.postings import top as top_scores
 from index.backends.embedded.postings import write_postings
 from index.backends.tables import PASSAGE_COLUMNS
 from index.dedup import near_duplicate_groups
@@ -80,10 +82,19 @@ class SqliteStore(tables.TableReader):
         ties by id; only passages the filters allow. Scores are summed from the postings (as FTS5 would score
         them, much faster on a big index); phrases the postings do not hold, proximity, and indexes built before
         the postings go to FTS5."""
+        return self.counted(match, k, filters)[0]
+
+    def counted(self, match: Match, k: int | None, filters: Filters = Filters()) -> tuple[list, np.ndarray]:
+        """As match(), and the ids of every passage matching, however many."""
         words = match.every + match.any_of
         if self.has_postings and not match.near and (lists := term_lists(self.db, words)) is not None:
             allowed = self.facts.mask(filters) if filters else None
-            return top_scores(lists, len(self.facts.document), k, allowed, every=len(match.every))
+            return count_scores(lists, len(self.facts.document), k, allowed, every=len(match.every))
+        every = self.fts(match, None, filters)
+        return every[:k], np.array(sorted(i for i, _ in every), dtype=np.int64)
+
+    def fts(self, match: Match, k: int | None, filters: Filters) -> list[tuple[int, float]]:
+        """match() by FTS5 alone."""
         sql, params = MATCH_FTS_ALL, ()
         if filters:
             where, params = tables.filter_where(filters)

@@ -80,6 +80,11 @@ class PgStore(tables.TableReader):
         )
         return self.db.execute(sql, (*params, *where_params, k)).fetchall()
 
+    def counted(self, match: Match, k: int | None, filters: Filters = Filters()) -> tuple[list, np.ndarray]:
+        """As match(), and the ids of every passage matching, however many."""
+        every = self.match(match, None, filters)
+        return every[:k], np.array(sorted(i for i, _ in every), dtype=np.int64)
+
     def unit(self, words: list[str]) -> tuple[str, list]:
         """SQL for (passage id, BM25 score) of each passage holding a word, or a phrase (words in a row)."""
         if len(words) == 1 or self.has(" ".join(words)):

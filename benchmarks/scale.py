@@ -7,11 +7,12 @@ vector gets Gaussian noise (sigma 0.02 a dimension, cosine about 0.93 to the ori
 Copies keep their documents' metadata but not their full text (the document view is not measured). The build
 goes through `write_build` (SQLite/FTS5, near-duplicate groups up to 200,000 passages, FAISS), then
 `python -m search_app` serves it and one client sends distinct development-style questions, after a warm-up,
-in each mode. Prints build time, the build's peak memory, index size on disk, the vector index's recall@10
-against exact search, server memory, and p50/p99 per mode; for the embedded backend also keyword matching in
-process summed from the postings against FTS5 scoring alone, side by side on the same build. With --postgres
-DSN the same build goes into a scratch database on that server (the PostgreSQL backend, HNSW above [search]
-exact_limit), dropped at the end."""
+in each mode, and as counts only (k=0) with aggregations by council and grade, kind and month over every match
+("aggs": hybrid, "aggs kw": keyword). Prints build time, the build's peak memory, index size on disk, the vector
+index's recall@10 against exact search, server memory, and p50/p99 per mode; for the embedded backend also
+keyword matching in process summed from the postings against FTS5 scoring alone, side by side on the same build.
+With --postgres DSN the same build goes into a scratch database on that server (the PostgreSQL backend, HNSW above
+[search] exact_limit), dropped at the end."""
 
 from __future__ import annotations
 
@@ -173,11 +174,13 @@ def measure(config: Path, count: int) -> None:
     process, base = start_server(config)
     try:
         started_mb = rss_mb(process.pid)[0]
-        for mode in ("hybrid", "keyword", "semantic"):
-            urls = [f"/api/search?{urllib.parse.urlencode({'q': q, 'mode': mode})}" for q in asked]
+        aggregations = {"k": 0, "aggs": ["local_authority,judgement", "kind", "month"]}  # counts only, every match
+        for name, mode, extra in (("hybrid", "hybrid", {}), ("keyword", "keyword", {}), ("semantic", "semantic", {}),
+                                  ("aggs", "hybrid", aggregations), ("aggs kw", "keyword", aggregations)):  # fmt: skip
+            urls = [f"/api/search?{urllib.parse.urlencode({'q': q, 'mode': mode} | extra, doseq=True)}" for q in asked]
             one_client(base, urls[:warm])
             p50, p99, errors = one_client(base, urls[warm:])
-            print(f"  {mode:8} one client, {count} new questions: p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors}")
+            print(f"  {name:8} one client, {count} new questions: p50 {p50:7.1f} ms  p99 {p99:7.1f} ms  errors {errors}")
         now_mb, peak_mb = rss_mb(process.pid)
         print(f"  server memory: {started_mb:,.0f} MB after start-up, peak {peak_mb:,.0f} MB", flush=True)
     finally:

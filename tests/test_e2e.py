@@ -181,3 +181,29 @@ def test_schemathesis_finds_nothing_against_the_served_corpus():
         process.wait(timeout=10)
     assert run.returncode == 0 and re.search(r"(\d+) generated, \1 passed", run.stdout), run.stdout[-4000:]
     assert "Missing test data" not in run.stdout, run.stdout[-4000:]
+
+
+@pytest.mark.corpus
+def test_the_readme_study_counts_as_searching_each_report_does(embedder):
+    """The per-council study in the README: one request's aggregation equals counting report by report."""
+    from dataclasses import replace
+
+    from index.filters import Filters
+    from index.request import SearchRequest
+    from index.search import Searcher
+
+    searcher = Searcher(load_config(), embedder)
+    asked = SearchRequest('"placement sufficiency"', mode="keyword", k=0, filters=Filters(kind=("inspection",)),
+                          aggs=("local_authority,judgement",), fold=False)  # fmt: skip
+    study = searcher.search(asked)
+    by_hand = {}
+    for document in searcher.documents():
+        if document.kind == "inspection":
+            found = searcher.search(replace(asked, filters=Filters(document=(document.id,)), aggs=()))
+            if found.total:
+                by_hand[f"{document.local_authority} | {document.judgements['overall']}"] = found.total
+    assert (
+        study.exact
+        and {value: passages for value, passages, _ in study.aggregations["local_authority,judgement"]} == by_hand
+    )
+    assert study.total == sum(by_hand.values()) >= 20

@@ -45,6 +45,12 @@ class Facts:
             "year": [d.date[:4] for d in ordered],
             "month": [d.date[:7] for d in ordered],
         }
+        # each field as codes per document (0: no value) and the values they stand for, so counting is numpy's
+        self.labels = {name: ["", *sorted(set(values) - {""})] for name, values in self.values.items()}
+        self.codes = {
+            name: np.array([{v: n for n, v in enumerate(self.labels[name])}[v] for v in values], dtype=np.int64)
+            for name, values in self.values.items()
+        }
 
     def document_ids(self, ids: list[int]) -> dict[int, str]:
         """The document of each passage id."""
@@ -52,7 +58,9 @@ class Facts:
 
     def distinct(self, ids: np.ndarray) -> int:
         """How many near-duplicate groups the given passages fall in: what remains of them when folded."""
-        return len(np.unique(self.group[np.asarray(ids, dtype=np.int64)]))
+        seen = np.zeros(int(self.group.max(initial=0)) + 1, dtype=bool)  # marking them beats np.unique
+        seen[self.group[np.asarray(ids, dtype=np.int64)]] = True
+        return int(np.count_nonzero(seen))
 
     def groups(self, ids: list[int]) -> dict[int, int]:
         """Near-duplicate group of each passage id."""
@@ -66,23 +74,34 @@ class Facts:
         without a value are left out."""
         ids = np.asarray(ids, dtype=np.int64)
         per_document = np.bincount(self.document[ids], minlength=len(self.names))
-        present = np.flatnonzero(per_document).tolist()
+        present = np.flatnonzero(per_document)
         found = {}
         for name in names:
-            if name == "role":
-                rows = self.role_counts(ids)
-            else:
-                columns = [self.values[field] for field in name.split(",")]
-                passages, documents = Counter(), Counter()
-                for n in present:
-                    if all(column[n] for column in columns):
-                        value = " | ".join(column[n] for column in columns)
-                        passages[value] += int(per_document[n])
-                        documents[value] += 1
-                rows = [(value, passages[value], documents[value]) for value in passages]
+            rows = self.role_counts(ids) if name == "role" else self.field_counts(name, present, per_document[present])
             dated = name in ("year", "month")
             found[name] = sorted(rows, key=lambda row: row[0] if dated else (-row[1], row[0]))
         return found
+
+    def field_counts(self, name: str, present: np.ndarray, counts: np.ndarray) -> list[tuple[str, int, int]]:
+        """(value, passages, documents) of a document field, or of fields joined by commas, over the documents
+        `present` holding `counts` matching passages each."""
+        fields = name.split(",")
+        if len(fields) == 1:  # the common case: a value's code is its row
+            codes = self.codes[name][present]
+            passages = np.bincount(codes, weights=counts, minlength=len(self.labels[name]))
+            documents = np.bincount(codes, minlength=len(self.labels[name]))
+            labels = self.labels[name]
+            return [(labels[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(documents[1:]) + 1]
+        codes = np.stack([self.codes[field][present] for field in fields], axis=1)
+        keep = (codes > 0).all(axis=1)
+        combos, owner = np.unique(codes[keep], axis=0, return_inverse=True)
+        owner = owner.reshape(-1)
+        passages = np.bincount(owner, weights=counts[keep], minlength=len(combos))
+        documents = np.bincount(owner, minlength=len(combos))
+        return [
+            (" | ".join(self.labels[f][c] for f, c in zip(fields, combo)), int(p), int(d))
+            for combo, p, d in zip(combos.tolist(), passages.tolist(), documents.tolist())
+        ]
 
     def role_counts(self, ids: np.ndarray) -> list[tuple[str, int, int]]:
         """(role, passages quoting it, documents with such a passage) among the given passages."""

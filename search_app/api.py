@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import Counter
-from contextlib import ExitStack
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -202,9 +201,7 @@ def export(results: Results, form: str):
     """Every match as a download, written as it is read (the first [server] export_max_rows of them)."""
     most = searcher().config.export_max_rows
     rows = replace(results, rows=results.rows[:most])
-    hold = ExitStack()
-    hold.enter_context(held())  # released when the last chunk is sent, or the client goes
-    hits = searcher().each_hit(rows)
+    hits = searcher().each_hit(rows)  # the search ran under the client's hold; writing is bounded by export_max_rows
     if form == "csv":
         text = exports.csv_lines(exports.csv_row(hit, hit_url(hit, external=True)) | {"citation": citation(hit)}
                                  for hit in hits)  # fmt: skip
@@ -217,20 +214,12 @@ def export(results: Results, form: str):
         pages = {hit.document.id: external_url("pages.document", document_id=hit.document.id) for hit in hits}
         text = exports.bibtex_text(hits, pages)
     name = exports.filename(results.query.text, exports.FORMATS[form][1])
-    if isinstance(text, str):
-        hold.close()
-    else:
-        text = stream_with_context(streamed(text, hold))
+    if not isinstance(text, str):
+        text = stream_with_context(text)
     response = download(text, form, name, results.version)
     response.headers["X-Total-Count"] = str(len(results.rows))
     response.headers["X-Export-Rows"] = str(len(rows.rows))
     return response
-
-
-def streamed(chunks, hold: ExitStack):
-    """The chunks of a download, then the client's hold on expensive work released."""
-    with hold:
-        yield from chunks
 
 
 def download(text, form: str, name: str, version: str):
@@ -301,10 +290,8 @@ def passages():
     """Every passage of an index version (or of one document) as JSON Lines, streamed, in document and text order."""
     build, document = passages_of(request.args, ("index", "document"))
     names = [document] if document else sorted(build.store.documents)
-    hold = ExitStack()
-    hold.enter_context(held())
     lines = (exports.jsonl_text([passage_record(p)]) for name in names for p in build.store.document_passages(name))
-    return download(stream_with_context(streamed(lines, hold)), "jsonl", "passages.jsonl", build.version)
+    return download(stream_with_context(lines), "jsonl", "passages.jsonl", build.version)
 
 
 @bp.get("/api/passages/<key>")

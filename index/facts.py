@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 
 import numpy as np
@@ -35,6 +34,12 @@ class Facts:
         self.roles: dict[int, list[str]] = {}
         for pid, role in roles:
             self.roles.setdefault(pid, []).append(role)
+        # the same as arrays, a row per (passage, role), for counting
+        self.role_names = sorted({role for held in self.roles.values() for role in held})
+        number = {role: n for n, role in enumerate(self.role_names)}
+        pairs = [(pid, number[role]) for pid, held in self.roles.items() for role in held]
+        self.role_passage = np.array([pid for pid, _ in pairs], dtype=np.int64)
+        self.role_code = np.array([code for _, code in pairs], dtype=np.int64)
         ordered = [documents[name] for name in self.names]
         self.values = {
             "kind": [d.kind for d in ordered],
@@ -107,13 +112,12 @@ class Facts:
         """(role, passages quoting it, documents with such a passage) among the given passages."""
         held = np.zeros(len(self.document), dtype=bool)
         held[ids] = True
-        passages, documents = Counter(), {}
-        for pid, roles in self.roles.items():
-            if pid < len(held) and held[pid]:
-                for role in roles:
-                    passages[role] += 1
-                    documents.setdefault(role, set()).add(int(self.document[pid]))
-        return [(role, count, len(documents[role])) for role, count in passages.items()]
+        chosen = held[self.role_passage]
+        codes, owners = self.role_code[chosen], self.document[self.role_passage[chosen]]
+        passages = np.bincount(codes, minlength=len(self.role_names))
+        pairs = np.unique(codes * len(self.names) + owners)  # each (role, document) once
+        documents = np.bincount(pairs // max(len(self.names), 1), minlength=len(self.role_names))
+        return [(self.role_names[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(passages)]
 
     def facets(self, ids: list[int]) -> dict[str, dict[str, int]]:
         """For each facet field, value -> number of the given passages with it (most first, then by value)."""

@@ -46,12 +46,14 @@ class Signature:
 
 @dataclass(frozen=True)
 class DocumentEntry:
-    """One indexed document: its id, the fingerprint of its file and sidecar, and its counts."""
+    """One indexed document: its id, the fingerprint of its file and sidecar, its counts, and when its current
+    version was first indexed (the build's time, ISO 8601; kept by later builds while the fingerprint holds)."""
 
     id: str
     fingerprint: str
     pages: int
     passages: int
+    added: str = ""
 
 
 @dataclass(frozen=True)

@@ -31,3 +31,4 @@ class SearchRequest:
     stem: bool = True  # keyword matching by stems ("sufficiency" finds "sufficient"); False: the words as typed
     require: str = ""  # "keyword": a meaning search keeps only passages the keyword matching holds
     aggs: tuple[str, ...] = ()  # counts over every match, in passages and documents, by these (AGGREGATIONS)
+    added_since: str = ""  # an index version or a date: only documents first indexed (or changed) after it

@@ -15,7 +15,7 @@ from index.backends.base import VERSION, Build
 from index.config import Config
 from index.councils import lower_case_names, named_councils, without_names
 from index.embedding import Embedder, load_embedder
-from index.filters import Filters
+from index.filters import Filters, date_span
 from index.fusion import fuse_convex, keyword_tail
 from index.manifest import Manifest
 from index.models import Document, Hit, Passage
@@ -155,6 +155,13 @@ class Searcher:
         else:
             depth = MAX_RESULTS if offset + k <= MAX_RESULTS else None  # a cursor past the first 1,000: all of it
         fold = request.fold and not group  # grouped, a document's passages are its own, not folded into another's
+        if request.added_since:
+            newer = self.added_since(index, request.added_since, request.filters.document)
+            if not newer:
+                said = f"No document was added or changed since {request.added_since}."
+                return Results(query, request.mode, [], index.version, offset=offset, k=k, filters=request.filters,
+                               grouped=group, said=said)  # fmt: skip
+            request = replace(request, filters=replace(request.filters, document=newer))
         facts = index.store.facts
         in_query = named_councils(query.text, self.councils(index)) if request.named else {}
         ranking, first = self.rank_named(index, query, request, in_query, depth)
@@ -183,6 +190,23 @@ class Searcher:
             suggestion=self.suggest(index, query), offset=offset, k=k, filters=request.filters, grouped=group,
             named=first, rows=kept if request.everything else [], also=also if request.everything else {},
         )  # fmt: skip
+
+    def added(self, index: Build) -> dict[str, str]:
+        """When each document of a build was first indexed in its current version (ISO 8601), by id."""
+        return {entry.id: entry.added or index.manifest.built for entry in index.manifest.documents.values()}
+
+    def added_since(self, index: Build, since: str, among: tuple[str, ...] = ()) -> tuple[str, ...]:
+        """The documents (of `among`, if given) first indexed or changed after index version `since` was built,
+        or on or after the date `since`; QueryError for anything else."""
+        if VERSION.fullmatch(since):
+            stamp = f"{since[:4]}-{since[4:6]}-{since[6:8]}T{since[9:11]}:{since[11:13]}:{since[13:15]}{since[15:22]}"
+            newer = [d for d, added in self.added(index).items() if added[: len(stamp)] > stamp]
+        elif date_span(since)[0]:
+            newer = [d for d, added in self.added(index).items() if added[:10] >= date_span(since)[0]]
+        else:
+            raise QueryError(f"added_since must be an index version (like {index.version}) or a date YYYY, YYYY-MM "
+                             f"or YYYY-MM-DD, got {since[:40]!r}.")  # fmt: skip
+        return tuple(sorted(d for d in newer if not among or d in among))
 
     def each_hit(self, results: Results, size: int = 500):
         """The hits of an `everything` search's rows, in rank order, read `size` at a time (for streamed exports)."""

@@ -70,6 +70,7 @@ def build_index(
         index.check_writable()
         cluster = Cluster(workers, config) if workers else None
         builder = Builder(config, embedder, max(reuse.vectors.ids(), default=0) + 1 if reuse else 1, cluster)
+        builder.previous = previous.manifest if previous else None
         ids: dict[str, str] = {}
         with Extractor(config) as extractor, closing(cluster) if cluster else nullcontext():
             queue = [path for path, entry in planned if entry.status in (Status.ADDED, Status.UPDATED)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import platform
 import sqlite3
 import time
@@ -49,6 +50,7 @@ class Builder:
         self.embedding_seconds: dict[str, float] = {}  # by document path: its share of the batches' time
         self.flushed_seconds = 0.0  # time spent embedding batches so far
         self.sent: list[tuple[list[tuple[int, list[str]]], object]] = []  # (pending, future) embedding on the cluster
+        self.previous: Manifest | None = None  # the published build's, for when each document was first indexed
 
     def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray | None) -> None:
         self.documents.append(document)
@@ -124,16 +126,29 @@ class Builder:
         self.sent = []
 
     def manifest(self, failed: list[DocumentReport], dimensions: int) -> Manifest:
-        """How this build was made: for search, for --check and for deciding when a rebuild is needed."""
+        """How this build was made: for search, for --check and for deciding when a rebuild is needed. A document
+        whose file and sidecar are unchanged keeps the time it was first indexed (`added`); the rest get now."""
         per_document = Counter(p.document_id for p in self.passages)
+        now = datetime.datetime.now().astimezone().isoformat(timespec="microseconds")
+        before = self.previous.documents if self.previous else {}
+
+        def added(d: Document) -> str:
+            kept = before.get(d.path)
+            if kept and kept.fingerprint == d.fingerprint:
+                return kept.added or self.previous.built or now  # an older manifest: since that build
+            return now
+
         return Manifest(
             signature(self.config),
             dimensions,
-            {d.path: DocumentEntry(d.id, d.fingerprint, len(d.pages), per_document[d.id]) for d in self.documents},
+            {
+                d.path: DocumentEntry(d.id, d.fingerprint, len(d.pages), per_document[d.id], added(d))
+                for d in self.documents
+            },  # fmt: skip
             {f.path: FailedEntry(f.fingerprint, f.reason) for f in failed},
             {name: version(name) for name in LIBRARIES}
             | {"python": platform.python_version(), "sqlite": sqlite3.sqlite_version},
-            time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            now,
         )
 
     def write(self, index, failed: list[DocumentReport]) -> str:

@@ -54,6 +54,12 @@ def export_url(form: str) -> str:
     return url_for("api.search", **args, format=form)
 
 
+def feed_url() -> str:
+    """The Atom feed of this page's search (its first page of passages, newest indexed first)."""
+    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group", "format")}
+    return url_for("feeds.atom", **args)
+
+
 def facet_panel(results, filters) -> list[dict]:
     """Facet fields for the template: each value with its count and whether it is selected (documents by title)."""
     titles = {d.id: d.title for d in searcher().documents()}
@@ -106,6 +112,7 @@ def index():
                 ],
                 notice=notice(results),
                 export_rows=searcher().config.export_max_rows,
+                watch=feed_url(),
                 downloads=[
                     (name.upper() if name != "jsonl" else "JSON Lines", export_url(name)) for name in exports.FORMATS
                 ],  # fmt: skip

@@ -87,6 +87,11 @@ PARAMETERS = {
         {"type": "string", "enum": ["keyword"]},
         "keyword: hybrid and semantic searches keep only passages the keyword matching holds.",
     ),
+    "added_since": Param(
+        {"type": "string", "anyOf": [{"pattern": r"^[0-9]{8}T[0-9]{6}(\.[0-9]{6})?-[0-9]+$"}, *DATE_SCHEMA["anyOf"]]},
+        "Only documents first indexed, or changed, after this index version (the `index` of an earlier answer) "
+        "or on or after this date (YYYY, YYYY-MM or YYYY-MM-DD): what is new since you last looked.",
+    ),
     "aggs": Param(
         {"type": "string", "pattern": AGGS_PATTERN},
         f"Count every match by these fields ({', '.join(AGGREGATIONS)}; year and month are date histograms), in "
@@ -129,7 +134,7 @@ REPEATABLE = tuple(name for name, param in PARAMETERS.items() if param.repeatabl
 def number(name: str, value: str) -> int:
     if not NUMBER.fullmatch(value.strip()):
         raise QueryError(f"{name} must be a whole number written with the digits 0-9, got {value[:20]!r}.")
-    return int(value)
+    return int(value.strip())  # strip() also takes control characters int() refuses ("0\x1f")
 
 
 def choice(name: str, value: str, catalogue: dict[str, set[str]]) -> str:
@@ -209,6 +214,7 @@ def read_request(
         stem=SWITCH[switches["stem"]],
         require=choice("require", get("require", ""), catalogue),
         aggs=aggs,
+        added_since=get("added_since", "").strip(),
     )
     if get("cursor", "").strip():  # with offset: that many more on from the cursor
         return follow(asked, get("cursor").strip(), get("index", "").strip())

@@ -136,3 +136,8 @@ def test_an_old_link_still_opens_the_same_words_after_the_document_changes(tmp_p
     build_index(config, fake_embedder)
     page = client.get(old_link).get_data(as_text=True)
     assert "no longer in this version of the document; the nearest passage" in page and '<mark id="passage"' in page
+
+
+def test_a_number_with_a_control_character_around_it_is_read_not_a_500(client):
+    """Hypothesis found k=0\\x1f: str.strip() takes the unit separator, int() does not (it was a 500)."""
+    assert client.get("/api/search?q=care&k=3%1F").get_json()["k"] == 3

@@ -58,13 +58,14 @@ def create_app(test_config: dict | None = None, searcher: Searcher | None = None
         settings.render_workers, settings.max_memory_mb, settings.render_waiting, settings.page_cache_mb,
     )  # fmt: skip
 
-    from search_app import api, feeds, openapi, pages, research
+    from search_app import api, councils, feeds, openapi, pages, research
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(research.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(feeds.bp)
+    app.register_blueprint(councils.bp)
     CORS(
         app,
         resources={r"/api/*": {"origins": "*"}, "/healthz": {"origins": "*"}},

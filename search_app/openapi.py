@@ -11,6 +11,7 @@ from pydantic.json_schema import models_json_schema
 
 from index.models import passage_key
 from search_app import exports, schemas
+from search_app.councils import MOST_COMPARED, SORTS
 from search_app.params import CONTEXT_READS, DOCUMENT_FILTERS, PARAMETERS, Param
 
 bp = Blueprint("openapi", __name__)
@@ -47,6 +48,26 @@ PASSAGE_INDEX = Param({"type": "string"}, "Read this kept index version (the cur
 PASSAGE_DOCUMENT = Param({"type": "string"}, "Only this document's passages (its id).")
 PASSAGE_KEY = Param({"type": "string", "pattern": r"^[0-9]{1,6}\.[0-9a-f]{10}$"}, "A passage_key: page.fingerprint.",
                     required=True)  # fmt: skip
+COUNCIL_NAME = Param({"type": "string"}, "The council, as /api/councils names it.", required=True)
+COUNCIL_TABLE = {
+    "sort": Param({"type": "string", "enum": list(SORTS), "default": "council"}, "The column to sort by."),
+    "order": Param({"type": "string", "enum": ["asc", "desc"], "default": "asc"}, "Ascending or descending."),
+    "format": Param({"type": "string", "enum": ["json", "csv"], "default": "json"}, "json, or csv to download."),
+}
+COMPARE = {
+    "local_authority": Param(
+        {"type": "string", "pattern": r"\S", "maxItems": MOST_COMPARED},
+        "A council (1 to 6; one the collection does not hold is named as such).",
+        repeatable=True,
+        required=True,
+    ),
+    "q": Param(
+        {"type": "string", "maxLength": 500, "pattern": r"^\s*$|\w"}, "A question: each council's best passages for it."
+    ),
+    "mode": PARAMETERS["mode"],
+    "k": Param({"type": "integer", "minimum": 1, "maximum": 10, "default": 3}, "Passages per council."),
+    "require": PARAMETERS["require"],
+}
 SEARCH_PARAMETERS = dict(PARAMETERS)
 CONTEXT_PARAMETERS = {n: PARAMETERS[n] for n in CONTEXT_READS} | {"budget": BUDGET, "citations": CITATIONS}
 ENDPOINTS = (
@@ -66,6 +87,12 @@ ENDPOINTS = (
     Endpoint("get", "/api/passages/{key}", "One passage by its lasting key.", schemas.PassageRecord,
              {"index": PASSAGE_INDEX, "document": PASSAGE_DOCUMENT}, errors=(400, 404, 410, 503),
              in_path={"key": PASSAGE_KEY}),
+    Endpoint("get", "/api/councils", "Every council with an Ofsted report: latest grades, dates, reports; format=csv "
+             "downloads it.", schemas.CouncilTable, COUNCIL_TABLE, downloads=("text/csv",)),
+    Endpoint("get", "/api/councils/{name}", "A council's reports with their grades over time, and what needs to "
+             "improve.", schemas.CouncilPage, {}, errors=(400, 404, 503), in_path={"name": COUNCIL_NAME}),
+    Endpoint("get", "/api/compare", "Councils side by side: grades, and their best passages for a question.",
+             schemas.Comparison, COMPARE),
     Endpoint("get", "/healthz", "The index version and counts.", schemas.Health, errors=(503,)),
     Endpoint("get", "/api/openapi.json", "This document.", None, errors=()),
 )  # fmt: skip
@@ -77,7 +104,9 @@ STATUS = {400: "Bad request", 404: "Not found", 405: "Method not allowed", 410: 
 
 def parameter(name: str, param: Param, where: str = "query") -> dict:
     items = param.schema | {"enum": [*param.schema["enum"], ""]} if "enum" in param.schema else param.schema
-    schema = {"type": "array", "items": items} if param.repeatable else param.schema  # a repeated filter's "" is none
+    items = dict(items)
+    most = {"maxItems": items.pop("maxItems")} if "maxItems" in items else {}
+    schema = {"type": "array", "items": items, **most} if param.repeatable else param.schema  # "" is no filter
     out = {"name": name, "in": where, "required": param.required, "description": param.description, "schema": schema}
     return out | ({"style": "form", "explode": True} if param.repeatable else {})
 
@@ -120,7 +149,8 @@ def openapi_document(base_url: str, context_max_tokens: int = 8000, catalogue: d
     paths: dict = {}
     for endpoint in ENDPOINTS:
         paths.setdefault(endpoint.path, {})[endpoint.method] = operation(endpoint)
-    for param in (p for path in paths.values() for op in path.values() for p in op["parameters"]):
+    listed = (p for name, path in paths.items() if name != "/api/compare" for op in path.values() for p in op["parameters"])
+    for param in listed:  # /api/compare names any council, and says which the collection does not hold
         if param["name"] == "budget":
             param["schema"] = param["schema"] | {"maximum": context_max_tokens}
         if param["name"] in (catalogue or {}):

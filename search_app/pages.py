@@ -14,7 +14,7 @@ from index.query import QueryError, parse_query
 from index.request import MAX_RESULTS, MODES
 from index.search import citation
 from search_app import api, exports
-from search_app.api import hit_url, notice, passage_url, run_search, searcher
+from search_app.api import hit_url, notice, passage_url, searcher
 from search_app.highlight import highlight
 from search_app.limits import expensive
 from search_app.params import read_request
@@ -32,6 +32,7 @@ FACET_LABELS = {
     "document": "Document",
 }
 PAGE_SIZES = (10, 20, 50, 100)
+CHART_WIDTH, CHART_HEIGHT = 640, 120  # the timeline's drawing, in SVG units (it scales to the page)
 CACHE_SECONDS = 300
 FACETS_SHOWN = 8
 MARKED = 12  # words and phrases of the search a document page marks, at most
@@ -52,6 +53,35 @@ def export_url(form: str) -> str:
     """The API URL that downloads this page's whole result set in `form`."""
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group", "format")}
     return url_for("api.search", **args, format=form)
+
+
+def timeline(results) -> dict | None:
+    """When the matches were said: bins by year (by month when they fall within three years), each with its
+    passages, documents, the bar's place in the chart and a link keeping only that year or month."""
+    years = results.aggregations.get("year", [])
+    if not years:
+        return None
+    rows = results.aggregations["month"] if len(years) <= 3 else fill_years(years)
+    most = max(passages for _, passages, _ in rows)
+    width = CHART_WIDTH / len(rows)
+    bins = [
+        {"value": value, "passages": passages, "documents": documents,
+         "x": round(n * width, 1), "width": round(max(width - 2, 1), 1),
+         "height": round(CHART_HEIGHT * passages / most, 1),
+         "link": url_with(date_from=value, date_to=value, offset=None),
+         "label": n % max(1, len(rows) // 12) == 0}
+        for n, (value, passages, documents) in enumerate(rows)
+    ]  # fmt: skip
+    return {"unit": "month" if len(years) <= 3 else "year", "bins": bins, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+
+
+def fill_years(years: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
+    """Every year from the first to the last, those without a match at 0, so the axis is time."""
+    found = {year: row for year, *row in years}
+    numbers = [int(year) for year in found if year.isdigit()]
+    if not numbers:
+        return years
+    return [(str(y), *found.get(str(y), (0, 0))) for y in range(min(numbers), max(numbers) + 1)]
 
 
 def feed_url() -> str:
@@ -100,16 +130,14 @@ def index():
     status = 200
     if "q" in args:
         try:
-            results, _ = run_search(args)
+            asked = read_request(args, searcher().catalogue())
+            results = searcher().search(replace(asked, aggs=tuple(dict.fromkeys((*asked.aggs, "year", "month")))))
             context.update(
                 results=results,
                 hits=[view(hit, results.query) for hit in results.hits],
                 groups=[{"group": g, "hits": [view(h, results.query) for h in g.hits]} for g in results.groups],
                 facets=facet_panel(results, results.filters),
-                years=[
-                    (year, count, url_with(date_from=year, date_to=year, offset=None))
-                    for year, count in sorted(results.facets.get("year", {}).items())
-                ],
+                timeline=timeline(results),
                 notice=notice(results),
                 export_rows=searcher().config.export_max_rows,
                 watch=feed_url(),

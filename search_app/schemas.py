@@ -198,6 +198,79 @@ class PassageRecord(Answer):
     url: str = Field(description="The passage marked in its document.")
 
 
+class CouncilRow(Answer):
+    """A council's line: its latest Ofsted report's grades and dates, and how many reports it has."""
+
+    council: str
+    reports: int
+    overall: str
+    leaders: str
+    help_and_protection: str
+    children_in_care: str
+    care_leavers: str
+    inspection_start: str
+    inspection_end: str
+    published: str = Field(description="The latest report's publication date.")
+    document_id: str = Field(description="The latest report.")
+    url: str = Field(description="The council's page.")
+
+
+class CouncilTable(Answer):
+    count: int
+    sort: str
+    order: Literal["asc", "desc"]
+    councils: list[CouncilRow]
+
+
+class CouncilReport(Answer):
+    document: DocumentInfo
+    grades: dict[str, str]
+    moved: dict[str, Literal["up", "down", "same", ""]] = Field(
+        description="How each grade moved since the council's report before (empty for its first)."
+    )
+    url: str
+
+
+class Improvement(Answer):
+    document_id: str
+    page: int
+    page_label: str
+    text: str = Field(description="The passage, verbatim.")
+    citation: str
+
+
+class CouncilPage(Answer):
+    council: str
+    reports: list[CouncilReport] = Field(description="Its Ofsted reports, oldest inspection first.")
+    needs_to_improve: list[Improvement] = Field(description='Passages under its reports\' "What needs to improve?".')
+    search: str = Field(description="The search page scoped to its reports.")
+
+
+class ComparedCouncil(Answer):
+    council: str
+    held: bool = Field(description="Whether the collection holds an Ofsted report about it.")
+    notice: str | None = None
+    reports: int | None = None
+    overall: str | None = None
+    leaders: str | None = None
+    help_and_protection: str | None = None
+    children_in_care: str | None = None
+    care_leavers: str | None = None
+    inspection_start: str | None = None
+    inspection_end: str | None = None
+    published: str | None = None
+    document_id: str | None = None
+    url: str | None = None
+    total: int | None = Field(None, description="With q: its matching passages.")
+    passages: list[Result] | None = Field(None, description="With q: its best passages.")
+
+
+class Comparison(Answer):
+    query: str
+    mode: Literal["hybrid", "keyword", "semantic"]
+    councils: list[ComparedCouncil]
+
+
 class CatalogueDocument(DocumentInfo):
     pages: int = Field(description="Pages extracted from it.")
     passages: int = Field(description="Passages it was cut into.")

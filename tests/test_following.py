@@ -8,6 +8,7 @@ import json
 import feedparser
 import pytest
 
+from index.models import GRADES
 from index.search import Searcher
 from ingest.build import build_index
 from search_app import create_app
@@ -82,3 +83,83 @@ def test_the_results_page_links_its_feed(growing):
     page = client.get("/?q=foster+carers&kind=guidance&k=20").get_data(as_text=True)
     assert 'href="/feed?q=foster+carers&amp;kind=guidance"' in page and "Watch this search" in page
     assert 'rel="alternate" type="application/atom+xml"' in page
+
+
+EARLIER = """Inspection of Nottinghamshire local authority children's services
+
+Inspection dates: 1 to 5 March 2021
+
+Judgement Grade
+The impact of leaders on social work practice with children and families Requires improvement to be good
+The experiences and progress of children who need help and protection Inadequate
+The experiences and progress of children in care Good
+The experiences and progress of care leavers Requires improvement to be good
+Overall effectiveness Requires improvement to be good
+
+What needs to improve?
+
+The timeliness of assessments for children who need help and protection.
+"""
+
+
+@pytest.fixture
+def councils(growing, fake_embedder):
+    """The fixture corpus with an earlier Nottinghamshire report beside the 2024 one."""
+    corpus, config, client, _ = growing
+    (corpus / "notts-2021.txt").write_text(EARLIER)
+    (corpus / "notts-2021.toml").write_text(
+        'title = "Inspection of Nottinghamshire local authority children\'s services"\npublisher = "Ofsted"\n'
+        'date = "2021-04-20"\nkind = "inspection"\n'
+    )
+    assert not build_index(config, fake_embedder).failed
+    return client
+
+
+def test_the_council_table_sorts_and_downloads(councils):
+    table = councils.get("/api/councils").get_json()
+    (notts,) = [row for row in table["councils"] if row["council"] == "Nottinghamshire"]
+    assert notts["reports"] == 2 and notts["overall"] == "good" and notts["inspection_start"] == "2024-05-20"
+    by_grade = councils.get("/api/councils?sort=overall&order=desc").get_json()["councils"]
+    ranks = [GRADES.index(r["overall"]) if r["overall"] in GRADES else len(GRADES) for r in by_grade]
+    assert ranks == sorted(ranks, reverse=True)  # worst first
+    csv_text = councils.get("/councils?format=csv").get_data(as_text=True)
+    assert csv_text.startswith("\ufeffcouncil,reports,overall") and "Nottinghamshire,2,good" in csv_text
+    page = councils.get("/councils?sort=published&order=desc").get_data(as_text=True)
+    assert 'aria-sort="descending"' in page and "/councils/Nottinghamshire" in page
+    assert councils.get("/councils?sort=colour").status_code == 400
+
+
+def test_a_council_page_shows_each_grade_moving_over_time(councils):
+    facts = councils.get("/api/councils/Nottinghamshire").get_json()
+    first, second = facts["reports"]
+    assert first["document"]["inspection"]["start"] == "2021-03-01" and first["moved"] == {}
+    assert second["grades"]["help_and_protection"] == "good" and second["moved"]["help_and_protection"] == "up"
+    assert second["moved"]["leaders"] == "up" and second["moved"]["children_in_care"] == "same"
+    assert any("timeliness of assessments" in p["text"] for p in facts["needs_to_improve"])
+    page = councils.get("/councils/Nottinghamshire").get_data(as_text=True)
+    assert "up ▲" in page and 'name="local_authority" value="Nottinghamshire"' in page
+    missing = councils.get("/api/councils/Kent")
+    assert missing.status_code == 404 and "No Ofsted report about 'Kent'" in missing.get_json()["error"]["message"]
+
+
+def test_councils_side_by_side_name_the_one_not_held(councils):
+    body = councils.get("/api/compare?local_authority=Nottinghamshire&local_authority=Kent&q=care+leavers&k=2").get_json()
+    notts, kent = body["councils"]
+    assert notts["held"] and notts["overall"] == "good" and 0 < len(notts["passages"]) <= 2
+    assert all(p["document"]["local_authority"] == "Nottinghamshire" for p in notts["passages"])
+    assert not kent["held"] and "No Ofsted report about Kent" in kent["notice"]
+    page = councils.get("/compare?local_authority=Nottinghamshire&local_authority=Kent&q=care+leavers")
+    assert page.status_code == 200 and "No Ofsted report about Kent" in page.get_data(as_text=True)
+    seven = "&".join(f"local_authority=C{n}" for n in range(7))
+    assert councils.get(f"/api/compare?{seven}").status_code == 400
+
+
+def test_the_timeline_counts_what_the_aggregation_counts_and_links_each_range(councils):
+    page = councils.get("/?q=assessments+care&mode=keyword").get_data(as_text=True)
+    counted = councils.get("/api/search?q=assessments+care&mode=keyword&k=0&aggs=year&aggs=month").get_json()
+    years = counted["aggregations"]["year"] if len(counted["aggregations"]["year"]) > 3 else counted["aggregations"]["month"]
+    assert '<figure class="timeline"' in page and "<svg" in page
+    for bucket in years:
+        label = f"{bucket['value']}: {bucket['passages']} passages in {bucket['documents']} documents"
+        assert label in page
+    assert f"date_from={years[0]['value']}&amp;date_to={years[0]['value']}" in page

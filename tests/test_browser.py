@@ -199,7 +199,7 @@ def test_keyboard_only_search_and_open(journalist):
     base, driver = journalist
     driver.get(f"{base}/")
     box = driver.find_element(By.ID, "q")
-    ActionChains(driver).send_keys(Keys.TAB * 3).perform()  # header links, then the search box
+    ActionChains(driver).send_keys(Keys.TAB * 5).perform()  # the four header links, then the search box
     assert driver.switch_to.active_element == box
     box.send_keys("kinship allowances", Keys.ENTER)
     wait(driver).until(expected.url_contains("q=kinship+allowances"))
@@ -225,3 +225,94 @@ def test_a_390_pixel_wide_screen_has_no_sideways_scrolling(journalist):
             assert driver.execute_script("return document.documentElement.scrollWidth") <= width, path
     finally:
         driver.set_window_size(1280, 900)
+
+
+@pytest.fixture(scope="module")
+def reporter(tmp_path_factory, fake_embedder):
+    """The fixture corpus with a second, earlier Nottinghamshire report, served in this process, and a browser."""
+    from tests.conftest import make_corpus
+    from tests.test_following import EARLIER
+
+    folder = tmp_path_factory.mktemp("beat")
+    corpus = make_corpus(folder)
+    (corpus / "notts-2021.txt").write_text(EARLIER)
+    (corpus / "notts-2021.toml").write_text(
+        'title = "Inspection of Nottinghamshire local authority children\'s services"\npublisher = "Ofsted"\n'
+        'date = "2021-04-20"\nkind = "inspection"\n'
+    )
+    config = fake_config(folder, corpus)
+    assert not build_index(config, fake_embedder).failed
+    app = create_app({"CONFIG_FILE": str(config.source)}, searcher=Searcher(config, fake_embedder))
+    with serving(app) as base:
+        app.config["BASE_URL"] = base
+        driver = browser()
+        try:
+            yield base, driver
+        finally:
+            driver.quit()
+
+
+def tab_to(driver, wanted, most: int = 300):
+    """Press Tab until `wanted(element)` holds for the focused element (keyboard only); fail after `most`."""
+    for _ in range(most):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        focused = driver.switch_to.active_element
+        if wanted(focused):
+            return focused
+    pytest.fail("no focusable element matched by keyboard")
+
+
+def link_to(part: str):
+    return lambda element: part in (element.get_dom_attribute("href") or "")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_a_reporter_follows_a_story_by_keyboard(reporter, width):
+    import feedparser
+
+    base, driver = reporter
+    driver.set_window_size(width, 900)
+    # watch a search: the feed the link names is a valid Atom feed of the search
+    driver.get(f"{base}/?q=assessments+care&mode=keyword")
+    watch = tab_to(driver, lambda e: e.text == "Watch this search")
+    feed = feedparser.parse(urllib.request.urlopen(watch.get_attribute("href"), timeout=30).read())
+    assert not feed.bozo and feed.entries and feed.feed.title.startswith("Search: assessments care")
+    # the timeline: a bar chosen by keyboard keeps only its range
+    bar = tab_to(driver, lambda e: "date_from=" in (e.get_dom_attribute("href") or "")
+                 and (e.get_dom_attribute("aria-label") or "").endswith("documents"))  # fmt: skip
+    label = bar.get_dom_attribute("aria-label")
+    bar.send_keys(Keys.ENTER)
+    wait(driver).until(lambda d: "date_from=" in d.current_url)
+    value = label.split(":")[0]
+    assert f"date_from={value}" in driver.current_url and f"date_to={value}" in driver.current_url
+    count = driver.find_element(By.CSS_SELECTOR, "h2.count").text
+    assert count.startswith(label.split(": ")[1].split(" passages")[0] + " passage")
+    # the council table: sort by the overall grade, then download it
+    driver.get(f"{base}/councils")
+    tab_to(driver, link_to("sort=overall")).send_keys(Keys.ENTER)
+    wait(driver).until(lambda d: "sort=overall" in d.current_url)
+    header = driver.find_element(By.CSS_SELECTOR, "th[aria-sort]")
+    assert header.text.startswith("Overall") and header.get_attribute("aria-sort") == "ascending"
+    download = tab_to(driver, link_to("format=csv"))
+    assert (
+        urllib.request.urlopen(download.get_attribute("href"), timeout=30)
+        .read()
+        .decode("utf-8-sig")
+        .startswith("council,reports,overall")
+    )
+    # a council's page: grades over time
+    tab_to(driver, link_to("/councils/Nottinghamshire")).send_keys(Keys.ENTER)
+    wait(driver).until(lambda d: "/councils/Nottinghamshire" in d.current_url)
+    assert "up ▲" in driver.find_element(By.CSS_SELECTOR, "table.grades").text
+    # side by side: two councils typed in, one not held
+    driver.get(f"{base}/compare")
+    tab_to(driver, lambda e: e.get_attribute("id") == "compare-q").send_keys("care leavers")
+    tab_to(driver, lambda e: e.get_attribute("name") == "local_authority").send_keys("Nottinghamshire")
+    second = tab_to(driver, lambda e: e.get_attribute("name") == "local_authority")
+    second.send_keys("Kent", Keys.ENTER)
+    wait(driver).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".council-column"))
+    notts, kent = driver.find_elements(By.CSS_SELECTOR, ".council-column")
+    assert "Nottinghamshire" in notts.text and "No Ofsted report about Kent" in kent.text
+    beside = notts.rect["y"] == kent.rect["y"]
+    assert beside if width == 1280 else kent.rect["y"] > notts.rect["y"]  # stacked on a phone
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1")

@@ -3,6 +3,8 @@ version or a date, council pages, side by side, and the timeline, on the fixture
 
 from __future__ import annotations
 
+import email
+import email.policy
 import json
 
 import feedparser
@@ -163,3 +165,39 @@ def test_the_timeline_counts_what_the_aggregation_counts_and_links_each_range(co
         label = f"{bucket['value']}: {bucket['passages']} passages in {bucket['documents']} documents"
         assert label in page
     assert f"date_from={years[0]['value']}&amp;date_to={years[0]['value']}" in page
+
+
+def test_the_digest_emails_what_is_new_once_through_a_real_smtp_server(growing, fake_embedder, tmp_path, capsys):
+    from aiosmtpd.controller import Controller
+
+    from search_app import digest
+    from tests.servers import free_port, serving
+
+    corpus, config, client, _ = growing
+    received = []
+
+    class Keep:
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            received.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+            return "250 OK"
+
+    smtp = Controller(Keep(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    try:
+        with serving(client.application) as base:
+            client.application.config["BASE_URL"] = base
+            command = ["--smtp", f"127.0.0.1:{smtp.port}", "--to", "desk@example.org", "--state",
+                       str(tmp_path / "state.json"), "--feed", f"{base}/feed?q=respite+breaks&mode=keyword"]  # fmt: skip
+            assert digest.main(command) == 0 and len(received) == 1
+            assert received[0]["To"] == "desk@example.org" and "Search: respite breaks" in received[0].get_content()
+            assert digest.main(command) == 0 and len(received) == 1  # nothing new: no email
+            assert "nothing new" in capsys.readouterr().out
+            (corpus / "kinship-note.txt").write_text(NEW)
+            build_index(config, fake_embedder)
+            assert digest.main(command) == 0 and len(received) == 2
+            assert received[1]["Subject"] == "1 new passage in 1 watched search"
+            assert "were cancelled at short notice" in received[1].get_content()
+            assert digest.main([*command[:-1], f"{base}/api/search?q=x"]) == 2
+    finally:
+        smtp.stop()
+    assert "not a watched search's feed" in capsys.readouterr().err

@@ -9,6 +9,8 @@ import numpy as np
 from index.filters import FACETS, Filters
 from index.models import Document
 
+FACET_VALUES = 100  # values a facet lists: at a million passages the document facet alone would hold thousands
+
 
 class Facts:
     """Each passage's document and near-duplicate group (arrays indexed by passage id, 12 bytes a passage), the
@@ -119,10 +121,11 @@ class Facts:
         documents = np.bincount(pairs // max(len(self.names), 1), minlength=len(self.role_names))
         return [(self.role_names[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(passages)]
 
-    def facets(self, ids: list[int]) -> dict[str, dict[str, int]]:
-        """For each facet field, value -> number of the given passages with it (most first, then by value)."""
+    def facets(self, ids: list[int], most: int = FACET_VALUES) -> dict[str, dict[str, int]]:
+        """For each facet field, value -> number of the given passages with it: its `most` commonest values (most
+        first, then by value). Every value, with documents too, is an aggregation away (aggregate())."""
         found = self.aggregate(np.asarray(ids, dtype=np.int64), FACETS)
-        return {name: {value: passages for value, passages, _ in sorted(rows, key=lambda r: (-r[1], r[0]))}
+        return {name: {value: passages for value, passages, _ in sorted(rows, key=lambda r: (-r[1], r[0]))[:most]}
                 for name, rows in found.items()}  # fmt: skip
 
     def mask(self, filters: Filters) -> np.ndarray:

@@ -127,7 +127,8 @@ class SearchResponse(Answer):
     previous: str | None
     cursor: str | None = Field(description="Pass as `cursor` for the next page (past 1,000 too), or null at the end.")
     facets: dict[str, dict[str, int]] = Field(
-        description="For each filter field, its values' counts of matching passages (every match, most first)."
+        description="For each filter field, its 100 commonest values' counts of matching passages (over every "
+        "match, most first); aggs=<field> gives every value, in passages and documents."
     )
     aggregations: dict[str, list[Bucket]] | None = Field(None, description="With aggs: counts over every match.")
     results: list[Result]

@@ -5,6 +5,8 @@ from each report's own judgement table; a council may have many reports."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
@@ -176,7 +178,8 @@ def compared(args: MultiDict) -> dict:
             request_ = SearchRequest(q, mode=mode, k=int(k), filters=Filters(local_authority=(name,)), require=require,
                                      named=False)  # fmt: skip
             results = searcher().search(request_)
-            column |= {"total": results.total, "passages": [dump(hit_result(hit)) for hit in results.hits]}
+            holding = searcher().search(replace(request_, mode="keyword", k=0, fold=False))  # a meaning search ranks all
+            column |= {"total": holding.total, "passages": [dump(hit_result(hit)) for hit in results.hits]}
         columns.append(column)
     return dump(schemas.Comparison(query=q, mode=mode, councils=columns))
 

@@ -262,7 +262,7 @@ class ComparedCouncil(Answer):
     published: str | None = None
     document_id: str | None = None
     url: str | None = None
-    total: int | None = Field(None, description="With q: its matching passages.")
+    total: int | None = Field(None, description="With q: its passages holding the question's words (keyword matching).")
     passages: list[Result] | None = Field(None, description="With q: its best passages.")
 
 

@@ -382,12 +382,18 @@ class Searcher:
 
 
 def citation(hit_or_document: Hit | Document, page_label: str = "") -> str:
-    """'Title, Publisher, Date, p. N' for a hit (or a document and page label)."""
+    """'Title, Publisher, Date, p. N' for a hit (or a document and page label); for an Ofsted report the date is
+    'published 2024-07-12, inspected 2024-05-20 to 2024-05-24', both labelled."""
     if isinstance(hit_or_document, Hit):
         document, page_label = hit_or_document.document, hit_or_document.passage.page_label
     else:
         document = hit_or_document
     parts = [document.title, document.publisher, document.date]
+    if document.inspection_start:  # an Ofsted report: when it was published, and when the inspectors visited
+        visit = document.inspection_start
+        if document.inspection_end and document.inspection_end != visit:
+            visit += f" to {document.inspection_end}"
+        parts[2] = f"published {document.date}, inspected {visit}"
     if page_label and document.is_pdf:
         parts.append(f"p. {page_label}")
     return ", ".join(part for part in parts if part)

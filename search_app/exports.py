@@ -29,7 +29,7 @@ FORMATS = {  # format -> (content type, file extension)
 }
 CSV_COLUMNS = ("rank", "score", "quote", "title", "publisher", "date", "kind", "document_id", "page_label", "page",
                "section", "local_authority", "judgement", "section_judgement", "roles", "citation", "link",
-               "passage_id", "passage_key", "publisher_url")  # fmt: skip
+               "passage_id", "passage_key", "publisher_url", "inspection_start", "inspection_end")  # fmt: skip
 CATALOGUE_COLUMNS = ("id", "title", "publisher", "date", "kind", "local_authority", "judgement", "inspection_start",
                      "inspection_end", "pages", "passages", "path", "source", "licence", "publisher_url", "url")  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
@@ -97,6 +97,7 @@ def csv_row(hit: Hit, link: str) -> dict:
         "local_authority": document.local_authority, "judgement": document.judgements.get("overall", ""),
         "section_judgement": passage.section_judgement, "roles": "; ".join(passage.roles), "link": link,
         "passage_id": passage.id, "passage_key": passage_key(passage), "publisher_url": document.publisher_url,
+        "inspection_start": document.inspection_start, "inspection_end": document.inspection_end,
     }  # fmt: skip
 
 
@@ -128,7 +129,9 @@ def ris_text(hits: list[Hit], links: dict[int, str]) -> str:
                  "authors": [document.publisher or "Anonymous"], "publisher": document.publisher,
                  "year": year(document), "date": document.date, "abstract": passage.text,
                  "urls": [url for url in (document.publisher_url, links[passage.id]) if url],
-                 "notes": [f"Passage {passage_key(passage)}, rank {hit.rank}"]}  # fmt: skip
+                 "notes": [f"Passage {passage_key(passage)}, rank {hit.rank}"]
+                 + ([f"Inspected {document.inspection_start} to {document.inspection_end}"]
+                    if document.inspection_start else [])}  # fmt: skip
         if document.is_pdf:
             entry["start_page"] = passage.page_label or str(passage.page)
         entries.append({tag: [one_line(v) for v in value] if isinstance(value, list) else one_line(value)

@@ -14,7 +14,7 @@ from index.query import QueryError
 from index.search import IndexGone, UnknownDocument, citation
 from ingest.chunking import count_tokens
 from search_app import schemas
-from search_app.api import dump, hit_url, run_search, search_response, searcher
+from search_app.api import dump, external_url, hit_url, run_search, search_response, searcher
 from search_app.limits import expensive
 from search_app.params import CONTEXT_READS, number, read_request
 from search_app.schemas import BatchRequest
@@ -123,11 +123,19 @@ def fit_context(hits: list[Hit], budget: int, style: str = "full") -> tuple[str,
 
 
 def context_text(hits: list[Hit], style: str) -> str:
-    """The block to paste: each passage with its citation and link, or its number and the citations at the end."""
+    """The block to paste: each passage with its citation and link (full), or with the number of its source and
+    the sources listed once at the end (short: passages citing the same document and page share a number)."""
     if style == "full":
         return "\n\n".join(f"{hit.passage.text}\n— {citation(hit)}. {hit_url(hit, external=True)}" for hit in hits)
-    quotes = [f"[{n}] {hit.passage.text}" for n, hit in enumerate(hits, start=1)]
-    sources = [f"[{n}] {citation(hit)}. {hit_url(hit, external=True)}" for n, hit in enumerate(hits, start=1)]
+    numbers: dict[str, int] = {}
+    sources, quotes = [], []
+    for hit in hits:
+        cited = citation(hit)
+        if cited not in numbers:
+            numbers[cited] = len(numbers) + 1
+            url = external_url("pages.document", document_id=hit.document.id)
+            sources.append(f"[{numbers[cited]}] {cited}. {url}")
+        quotes.append(f"[{numbers[cited]}] {hit.passage.text}")
     return "\n\n".join(quotes + (["Sources:\n" + "\n".join(sources)] if hits else []))
 
 

@@ -29,7 +29,7 @@ def test_citation_names_title_publisher_date_and_page(client):
     hit = next(r for r in results if r["document"]["id"] == "ofsted_ilacs_2024-07-12_nottinghamshire")
     assert hit["citation"] == (
         f"Inspection of Nottinghamshire County Council local authority children’s services, Ofsted, "
-        f"2024-07-12, p. {hit['page']}"
+        f"published 2024-07-12, inspected 2024-05-20 to 2024-05-24, p. {hit['page']}"
     )
 
 

@@ -23,10 +23,13 @@ class QueryError(ValueError):
 
 
 class OnlyCommonWords(QueryError):
-    """A query of words so common that they are not searched ("the", "AND OR NOT"): nothing to find, not an error
-    of form, so the search answers with no results and says why."""
+    """A query of words so common that they are not searched ("the", "AND OR NOT"), or of no words at all ("?!"):
+    nothing to find, not an error of form, so the search answers with no results and says why."""
 
 
+# What the API document's patterns call white space (ECMA-262 \s, as JSON Schema reads it): a query of nothing else
+# is empty; any other character makes a query, answered (with a notice when it holds no word), never refused.
+SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 QUOTED = re.compile(r'"([^"]*)"(?:~(\d{1,3}))?')  # "exact words", or "words near each other"~N
 MAX_NEAR = 100
 
@@ -44,7 +47,7 @@ class Query:
 
 def parse_query(text: str, max_chars: int) -> Query:
     """Check and parse user text; raises QueryError with advice when it cannot be searched."""
-    text = (text or "").strip()
+    text = (text or "").strip(SPACE)
     if not text:
         raise QueryError("Empty query: type a question or some words to search for.")
     if len(text) > max_chars:
@@ -63,7 +66,8 @@ def parse_query(text: str, max_chars: int) -> Query:
                 "The query has only common words (like 'and', 'the', 'not'): add a more specific "
                 "word, or put an exact phrase in double quotes."
             )
-        raise QueryError("The query has no words to search for: use letters or numbers.")
+        raise OnlyCommonWords("The query has no words to search for (only punctuation or symbols): use letters or "
+                              "numbers.")  # fmt: skip
     return Query(text, terms, phrases, near)
 
 

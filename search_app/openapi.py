@@ -61,9 +61,7 @@ COMPARE = {
         repeatable=True,
         required=True,
     ),
-    "q": Param(
-        {"type": "string", "maxLength": 500, "pattern": r"^\s*$|\w"}, "A question: each council's best passages for it."
-    ),
+    "q": Param({"type": "string", "maxLength": 500}, "A question: each council's best passages for it."),
     "mode": PARAMETERS["mode"],
     "k": Param({"type": "integer", "minimum": 1, "maximum": 10, "default": 3}, "Passages per council."),
     "require": PARAMETERS["require"],

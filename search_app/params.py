@@ -51,8 +51,9 @@ class Param:
 # Every search parameter, declared once.
 PARAMETERS = {
     "q": Param(
-        {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\w"},
-        'The question or words (at least one letter or digit); "exact words" in double quotes form a phrase.',
+        {"type": "string", "minLength": 1, "maxLength": 500, "pattern": r"\S"},
+        'The question or words; "exact words" in double quotes form a phrase. A query with no word to search for '
+        "(only punctuation, or only common words) is answered with no results and a notice.",
         required=True,
     ),
     "mode": Param(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from index.backends.base import Store
+from index.england import COUNCILS
 from index.filters import Filters
 from index.query import Match, Query, QueryError, parse_query
 from index.request import MAX_RESULTS
@@ -29,6 +30,16 @@ def named_councils(text: str, councils: dict[str, bool]) -> dict[str, str]:
                 named[council] = found.group()
                 break
     return named
+
+
+def councils_not_held(text: str, held: set[str]) -> list[str]:
+    """The English councils `text` names (as written, with their capitals, as whole words) that the collection
+    holds no Ofsted report about: 'Kent and Essex' -> ['Essex', 'Kent'] when neither is held."""
+    return [
+        council
+        for council in COUNCILS
+        if council not in held and re.search(rf"(?<![\w-]){re.escape(council)}(?![\w-])", text)
+    ]
 
 
 def without_names(query: Query, names: list[str], max_chars: int) -> Query:

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app, jsonify, request, stream_with_context,
 from pydantic import BaseModel
 from werkzeug.datastructures import MultiDict
 
+from index.councils import councils_not_held
 from index.filters import date_span
 from index.models import Document, Hit, Passage, passage_key
 from index.query import QueryError
@@ -81,6 +82,18 @@ def hit_json(hit: Hit) -> dict:
 def dump(answer: BaseModel) -> dict:
     """An answer model as JSON: the fields it was given (optional ones left out are absent, not null)."""
     return answer.model_dump(mode="json", exclude_unset=True)
+
+
+def notices(results: Results) -> list[str]:
+    """Everything the user should know about the results: a council the question names that the collection
+    holds no report about, then how the results were found."""
+    held = set(searcher().councils(searcher().build(results.version)))
+    missing = councils_not_held(results.query.text, held)
+    said = []
+    if missing:
+        said.append(f"No Ofsted report about {' or '.join(missing)} is in this collection, so the results come from "
+                    f"other documents; the {len(held)} councils with reports are listed at /councils.")  # fmt: skip
+    return said + ([main] if (main := notice(results)) else [])
 
 
 def notice(results: Results) -> str:
@@ -166,12 +179,13 @@ def search_response(
             for g in results.groups
         ]
     following = page_offset(results, results.offset + results.k)
+    said = notices(results)
     return model(
         **more,
         query=results.query.text, mode=results.mode, index=results.version, total=results.total,
         total_relation="eq" if results.exact else "gte", passages=results.matched, documents=results.documents,
         offset=results.offset, k=results.k, filters=results.filters.as_dict(), match=match_kind(results),
-        notice=notice(results), low_confidence=results.weak, suggestion=results.suggestion,
+        notice=said[0] if said else "", notices=said, low_confidence=results.weak, suggestion=results.suggestion,
         named_councils=list(results.named), next=page_link(results, args, asked, following),
         previous=page_link(results, args, asked, page_offset(results, max(0, results.offset - results.k))),
         cursor=following is not None and cursor(asked, results.version, following) or None, facets=results.facets,

@@ -14,7 +14,7 @@ from index.query import QueryError, parse_query
 from index.request import MAX_RESULTS, MODES
 from index.search import citation
 from search_app import api, exports
-from search_app.api import hit_url, notice, passage_url, searcher
+from search_app.api import hit_url, notices, passage_url, searcher
 from search_app.highlight import highlight
 from search_app.limits import expensive
 from search_app.params import read_request
@@ -138,7 +138,7 @@ def index():
                 groups=[{"group": g, "hits": [view(h, results.query) for h in g.hits]} for g in results.groups],
                 facets=facet_panel(results, results.filters),
                 timeline=timeline(results),
-                notice=notice(results),
+                notices=notices(results),
                 export_rows=searcher().config.export_max_rows,
                 watch=feed_url(),
                 downloads=[

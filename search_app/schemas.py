@@ -114,7 +114,11 @@ class SearchResponse(Answer):
         "by meaning, whatever the words); meaning only: no passage holds the words, every result was found by "
         "meaning; none: nothing matched."
     )
-    notice: str
+    notice: str = Field(description="The first of `notices`, or empty.")
+    notices: list[str] = Field(
+        description="What to know about the results: a council the question names that the collection holds no "
+        "report about, a filter value no passage has, how the results were found (meaning only, weak matches)."
+    )
     low_confidence: bool = Field(
         description="True when no passage is close to the query in meaning ([search] low_confidence) and none "
         "holds all its words: the corpus may not cover the question."

@@ -149,3 +149,13 @@ def test_a_query_of_no_word_is_answered_with_a_notice(client):
 def test_a_number_with_a_control_character_around_it_is_read_not_a_500(client):
     """Hypothesis found k=0\\x1f: str.strip() takes the unit separator, int() does not (it was a 500)."""
     assert client.get("/api/search?q=care&k=3%1F").get_json()["k"] == 3
+
+
+def test_a_question_naming_a_council_not_held_says_so(client):
+    """'how do Kent and Essex differ…' was answered from other councils' reports in silence."""
+    body = client.get("/api/search?q=how+do+Kent+and+Essex+differ+in+support+for+disabled+children").get_json()
+    assert body["notices"][0].startswith("No Ofsted report about Essex or Kent is in this collection")
+    assert body["notice"] == body["notices"][0] and "/councils" in body["notice"]
+    held = client.get("/api/search?q=Nottinghamshire+care+leavers").get_json()
+    assert not any("No Ofsted report" in said for said in held["notices"])
+    assert "No Ofsted report about Essex or Kent" in client.get("/?q=Kent+and+Essex").get_data(as_text=True)

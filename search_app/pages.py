@@ -99,9 +99,11 @@ def facet_panel(results, filters) -> list[dict]:
         chosen = set(getattr(filters, name, ()) or ())
         values = list(counts.items())[:FACETS_SHOWN]
         values += [(value, counts.get(value, 0)) for value in sorted(chosen) if value not in dict(values)]
+        more = [(value, count) for value, count in counts.items() if value not in dict(values)]  # behind "all"
         if values:
-            shown = [(v, n, v in chosen, titles.get(v, v) if name == "document" else v) for v, n in values]
-            panel.append({"name": name, "label": label, "values": shown})
+            shown, hidden = ([(v, n, v in chosen, titles.get(v, v) if name == "document" else v) for v, n in rows]
+                             for rows in (values, more))  # fmt: skip
+            panel.append({"name": name, "label": label, "values": shown, "more": hidden, "unit": "passages"})
     return panel
 
 
@@ -178,7 +180,8 @@ def catalogue_facets(documents, filters) -> list[dict]:
         counts = Counter(getattr(d, name) if name != "judgement" else d.judgements.get("overall", "") for d in documents)
         chosen = set(getattr(filters, name))
         values = sorted(((v, n) for v, n in counts.items() if v), key=lambda pair: (-pair[1], pair[0]))
-        panel.append({"name": name, "label": FACET_LABELS[name], "values": [(v, n, v in chosen, v) for v, n in values]})
+        rows = [(v, n, v in chosen, v) for v, n in values]
+        panel.append({"name": name, "label": FACET_LABELS[name], "values": rows, "more": [], "unit": "documents"})
     return panel
 
 

@@ -159,3 +159,16 @@ def test_a_question_naming_a_council_not_held_says_so(client):
     held = client.get("/api/search?q=Nottinghamshire+care+leavers").get_json()
     assert not any("No Ofsted report" in said for said in held["notices"])
     assert "No Ofsted report about Essex or Kent" in client.get("/?q=Kent+and+Essex").get_data(as_text=True)
+
+
+def test_facets_name_their_unit_and_show_every_value(client, monkeypatch):
+    """The council facet showed 8 of 44 councils with no way to see the rest, and no unit (the fixture corpus
+    has 6 documents: 3 are shown at once here)."""
+    from search_app import pages
+
+    monkeypatch.setattr(pages, "FACETS_SHOWN", 3)
+    page = client.get("/?q=care&k=10").get_data(as_text=True)
+    assert 'Local authority <span class="unit">(passages)</span>' in page
+    documents = client.get("/api/search?q=care&k=0").get_json()["facets"]["document"]
+    assert len(documents) > 3 and f"<summary>All {len(documents)}</summary>" in page
+    assert "(documents)" in client.get("/documents").get_data(as_text=True)

@@ -29,6 +29,7 @@ SECTION_GRADE = re.compile(rf":\s*{GRADE}\s*$", re.I)
 
 # Speaker roles of quoted survey respondents: a parenthesis right after a closing quote (or alone on the line
 # after one), normalised by the first rule whose words it contains.
+OPENING = re.compile(r"(?:^|(?<=[\s(]))['‘“](?=[\w.…])", re.M)  # a quotation's opening mark, not an apostrophe
 ROLE_MARK = re.compile(r"(?:['’”]\s*\.?|['’”]\.\s*\n)\s*\(([^()\n]{3,80})\)")
 ROLE_RULES = (
     ("judge", ("judge", "magistrate")),
@@ -116,17 +117,35 @@ def normalise_role(label: str) -> str:
     return "other"
 
 
-def role_marks(text: str) -> list[tuple[int, str]]:
-    """(offset, role) of every speaker label that follows a quotation in `text`."""
-    return [(m.start(1), normalise_role(m.group(1))) for m in ROLE_MARK.finditer(text)]
+def quotations(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, role) of every quotation in `text` that a speaker label follows: from its opening quote mark
+    (the first after the label before) to the end of its label, so a passage holding any of a quotation knows who
+    said it, wherever the label fell."""
+    found, after = [], 0
+    for mark in ROLE_MARK.finditer(text):
+        found.append((quotation_start(text, after, mark.start()), mark.end(), normalise_role(mark.group(1))))
+        after = mark.end()
+    return found
+
+
+def quotation_start(text: str, after: int, end: int) -> int:
+    """Where the quotation ending at `end` opens: the first opening mark of its paragraph, or of the paragraph
+    before when a page break split it (a quoted phrase inside a quotation is not its start); `after` if none."""
+    paragraph = end
+    while paragraph > after:
+        paragraph = max(text.rfind("\n\n", after, paragraph), after)
+        if opening := OPENING.search(text, paragraph, end):
+            return opening.start()
+    return after
 
 
 def add_passage_facts(document: Document, passages: list[Passage]) -> list[Passage]:
-    """Give each passage the grade its section heading carries, and the roles of the quotes it holds."""
-    marks = role_marks(document.text) if document.kind == "survey write-up" else []
+    """Give each passage the grade its section heading carries, and the roles of the quotations it holds any of
+    (in order, each role once)."""
+    quoted = quotations(document.text) if document.kind == "survey write-up" else []
     out = []
     for passage in passages:
-        roles = [role for offset, role in marks if passage.start <= offset < passage.end + 2]
+        roles = [role for start, end, role in quoted if start < passage.end and passage.start < end]
         roles = tuple(dict.fromkeys(roles))
         out.append(replace(passage, section_judgement=section_judgement(passage.section), roles=roles))
     return out

@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from index.models import Document, Heading, Page
 from ingest.errors import LoadError
 from ingest.layout import NUMBERED, clean_line, looks_like_heading, title_from_filename
+from ingest.metadata import GRADE
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
@@ -86,6 +87,16 @@ def strip_edges(lines: list[str], running: set[str]) -> list[str]:
     return lines
 
 
+# The headings every Ofsted local authority inspection report (ILACS) uses, in its own words: found whole even
+# when set over two lines or in the body's type size.
+OFSTED_HEADING = re.compile(
+    rf"What needs to improve\?|(?:The impact of leaders on social work practice with children and families|The "
+    rf"experiences and progress of (?:children who need help and protection|children in care(?: and care leavers)?|"
+    rf"care leavers)):\s*{GRADE}",
+    re.I,
+)
+
+
 def is_heading(previous: str | None, line: str, following: str | None, width: int) -> bool:
     """A short line that ends no sentence, after a finished paragraph and before a capitalised line."""
     return (
@@ -98,14 +109,21 @@ def is_heading(previous: str | None, line: str, following: str | None, width: in
 
 
 def merge_heading_tails(lines: list[str], width: int) -> tuple[list[str], set[int]]:
-    """A heading wrapped onto a short lower-case second line becomes one line; returns the lines
-    and the indices of the merged headings."""
+    """A heading wrapped onto a short lower-case second line becomes one line, as does an Ofsted report's
+    judgement heading wrapped anywhere (its wording is fixed: OFSTED_HEADING); returns the lines and the indices
+    of the merged headings, and of judgement headings on one line."""
     merged: list[str] = []
     heads: set[int] = set()
     for line in lines:
         previous = merged[-1] if merged else None
         before = merged[-2] if len(merged) > 1 else None
-        if (
+        if previous and OFSTED_HEADING.fullmatch(f"{previous} {line}"):
+            merged[-1] = f"{previous} {line}"
+            heads.add(len(merged) - 1)
+        elif OFSTED_HEADING.fullmatch(line):
+            merged.append(line)
+            heads.add(len(merged) - 1)
+        elif (
             previous
             and line[:1].islower()
             and len(line) <= 0.5 * width

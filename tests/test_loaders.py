@@ -232,3 +232,25 @@ def test_printed_page_labels_are_kept_beside_physical_pages(tmp_path):
 def test_private_use_bullets_become_bullets():
     assert clean_line("\uf0a7 The Adoption and Children Act 2002") == "• The Adoption and Children Act 2002"
     assert clean_line("a \uf0d8 b") == "a • b"
+
+
+def test_an_ofsted_judgement_heading_set_over_two_lines_labels_the_paragraphs_under_it(tmp_path):
+    """In 15 reports the heading 'The experiences and progress of children who need help and / protection:
+    requires improvement to be good' wrapped, was missed, and its paragraphs kept 'What needs to improve?'."""
+    page = [
+        "What needs to improve?",
+        "- Services to children out of hours.",
+        "- Waiting time for early help support.",
+        "The experiences and progress of children who need help and",
+        "protection: requires improvement to be good",
+        "1. Despite some strong areas of practice in help and protection, not all children in",
+        "the borough receive a consistently effective service from their social workers.",
+        "2. Children aged 16 and 17 years who present as homeless receive an effective,",
+        "rapid response and are placed in appropriate accommodation to meet their needs.",
+    ]
+    doc = pdf.load(make_pdf(tmp_path / "ofsted.pdf", [page]))
+    titles = [h.title for h in doc.headings]
+    wrapped = "The experiences and progress of children who need help and protection: requires improvement to be good"
+    assert titles == ["What needs to improve?", wrapped]
+    heading = next(h for h in doc.headings if h.title == wrapped)
+    assert doc.text.index("2. Children aged 16") > heading.start > doc.text.index("Waiting time")

@@ -124,9 +124,26 @@ class Facts:
     def facets(self, ids: list[int], most: int = FACET_VALUES) -> dict[str, dict[str, int]]:
         """For each facet field, value -> number of the given passages with it: its `most` commonest values (most
         first, then by value). Every value, with documents too, is an aggregation away (aggregate())."""
-        found = self.aggregate(np.asarray(ids, dtype=np.int64), FACETS)
-        return {name: {value: passages for value, passages, _ in sorted(rows, key=lambda r: (-r[1], r[0]))[:most]}
-                for name, rows in found.items()}  # fmt: skip
+        ids = np.asarray(ids, dtype=np.int64)
+        per_document = np.bincount(self.document[ids], minlength=len(self.names))
+        found = {}
+        for name in FACETS:
+            if name == "role":
+                rows = sorted(self.role_counts(ids), key=lambda row: (-row[1], row[0]))[:most]
+                found[name] = {role: passages for role, passages, _ in rows}
+                continue
+            counts = np.bincount(self.codes[name], weights=per_document, minlength=len(self.labels[name]))
+            counts[0] = 0  # no value
+            held = np.flatnonzero(counts)
+            order = held[np.lexsort((held, -counts[held]))][:most]  # codes follow the values' order: ties by value
+            found[name] = {self.labels[name][n]: int(counts[n]) for n in order}
+        return found
+
+    def document_count(self, ids: np.ndarray) -> int:
+        """Documents holding any of the given passages."""
+        held = np.zeros(len(self.names), dtype=bool)
+        held[self.document[np.asarray(ids, dtype=np.int64)]] = True
+        return int(np.count_nonzero(held))
 
     def mask(self, filters: Filters) -> np.ndarray:
         """Whether the filters allow each passage id (as the backends' SQL `allowed` decides)."""

@@ -32,6 +32,7 @@ class Results:
     total: int = 0  # passages that match (near-duplicates folded when the search folds them)
     exact: bool = True  # `total` is every match; False: a meaning search's nearest, and more are as near
     matched: int = 0  # passages that match, near-duplicates each counted
+    documents: int = 0  # documents with a matching passage (the groups there are, grouped by document)
     facets: dict[str, dict[str, int]] = field(default_factory=dict)  # over every match, in passages
     aggregations: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)  # (value, passages, documents)
     groups: list[Group] = field(default_factory=list)
@@ -46,11 +47,6 @@ class Results:
     said: str = ""  # why nothing was searched (a query of only common words), or ""
     rows: list[Ranked] = field(default_factory=list)  # an `everything` search: the whole ranked list, for exports
     also: dict[int, list[int]] = field(default_factory=dict)  # and the near-duplicates folded into each row
-
-    @property
-    def documents(self) -> int:
-        """Documents with a matching passage (the groups there are, grouped by document)."""
-        return len(self.facets.get("document", {}))
 
 
 def fold_duplicates(ranked: list[Ranked], groups: dict[int, int]) -> tuple[list[Ranked], dict[int, list[int]]]:

@@ -60,6 +60,15 @@ class UnknownPassage(LookupError):
     """No passage has that key; the message says where keys come from."""
 
 
+def union(size: int, *ids: np.ndarray) -> np.ndarray:
+    """The sorted ids in any of `ids` (each below `size`): marked in one array, which beats np.union1d's sort
+    when hundreds of thousands of passages match."""
+    marked = np.zeros(size, dtype=bool)
+    for some in ids:
+        marked[some] = True
+    return np.flatnonzero(marked)
+
+
 def informative(query: Query, index: Build, budget: int = 0) -> Query:
     """The query without the words found in more than COMMON of all passages, unless nothing would be left.
     BM25 gives such words almost no weight, and OR-ing them in makes the keyword search score most of the
@@ -184,7 +193,7 @@ class Searcher:
         return Results(
             query, request.mode, hits, index.version,
             total=facts.distinct(matched) if fold else len(matched),
-            exact=ranking.exact, matched=len(matched), facets=facts.facets(matched),
+            exact=ranking.exact, matched=len(matched), documents=facts.document_count(matched), facets=facts.facets(matched),
             aggregations=facts.aggregate(matched, request.aggs) if request.aggs else {}, groups=groups,
             meaning_only=request.mode != "semantic" and not ranking.keyword_found and bool(ids), weak=weak,
             suggestion=self.suggest(index, query), offset=offset, k=k, filters=request.filters, grouped=group,
@@ -249,7 +258,7 @@ class Searcher:
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
         ranked = (fused + keyword_tail(fused, keyword[:depth], lists, weight, candidates))[:depth]
-        return Ranking(ranked, np.union1d(holding, near), True, bool(keyword), closest)
+        return Ranking(ranked, union(len(index.store.facts.document), holding, near), True, bool(keyword), closest)
 
     def rank_named(
         self, index: Build, query: Query, request: SearchRequest, councils: dict[str, str], depth: int | None
@@ -267,7 +276,8 @@ class Searcher:
                 seen = {i for i, _, _ in first.ranked}
                 ranked = (first.ranked + [row for row in others.ranked if row[0] not in seen])[:depth]
                 return Ranking(
-                    ranked, np.union1d(first.matched, others.matched), first.exact and others.exact,
+                    ranked, union(len(index.store.facts.document), first.matched, others.matched),
+                    first.exact and others.exact,
                     first.keyword_found or others.keyword_found, max(first.closest, others.closest),
                 ), narrowed  # fmt: skip
         return self.rank(index, query, request, filters, depth), ()

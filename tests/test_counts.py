@@ -181,3 +181,14 @@ def test_an_export_is_cut_at_export_max_rows_and_says_so(built, form):
     rows = {"csv": lambda: len(list(csv.DictReader(io.StringIO(body)))), "jsonl": lambda: body.count("\n"),
             "ris": lambda: body.count("ER  -")}  # fmt: skip
     assert rows[form]() == 3
+
+
+def test_the_document_count_is_every_document_however_few_values_a_facet_lists(built, client, monkeypatch):
+    """Facets list each field's commonest values; the count of documents must not be read from that list."""
+    from index import facts
+
+    every = api(client, "q=care&mode=keyword&k=0")
+    monkeypatch.setattr(facts, "FACET_VALUES", 2)
+    monkeypatch.setattr(facts.Facts.facets, "__defaults__", (2,))
+    cut = api(client, "q=care&mode=keyword&k=0")
+    assert len(cut["facets"]["document"]) == 2 < every["documents"] == cut["documents"]

@@ -173,7 +173,7 @@ def compared(args: MultiDict) -> dict:
             columns.append({"council": value, "held": False,
                             "notice": f"No Ofsted report about {value} is in this collection; see /councils."})  # fmt: skip
             continue
-        column = {"council": name, "held": True, **row(name, held[name])}
+        column = {"council": name, "held": True, "latest": row(name, held[name])}
         if q:
             request_ = SearchRequest(q, mode=mode, k=int(k), filters=Filters(local_authority=(name,)), require=require,
                                      named=False)  # fmt: skip

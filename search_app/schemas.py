@@ -254,18 +254,8 @@ class CouncilPage(Answer):
 class ComparedCouncil(Answer):
     council: str
     held: bool = Field(description="Whether the collection holds an Ofsted report about it.")
-    notice: str | None = None
-    reports: int | None = None
-    overall: str | None = None
-    leaders: str | None = None
-    help_and_protection: str | None = None
-    children_in_care: str | None = None
-    care_leavers: str | None = None
-    inspection_start: str | None = None
-    inspection_end: str | None = None
-    published: str | None = None
-    document_id: str | None = None
-    url: str | None = None
+    notice: str | None = Field(None, description="When it is not held, saying so.")
+    latest: CouncilRow | None = Field(None, description="Its latest report's grades and dates, when held.")
     total: int | None = Field(None, description="With q: its passages holding the question's words (keyword matching).")
     passages: list[Result] | None = Field(None, description="With q: its best passages.")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import urllib.request
+from contextlib import contextmanager
 from urllib.parse import quote
 
 import pytest
@@ -109,10 +110,10 @@ def test_payloads_in_results_document_text_metadata_and_file_names_never_run(sit
     assert_nothing_ran(driver)
 
 
-@pytest.fixture(scope="module")
-def journalist(fake_built, fake_searcher):
-    """The fixture corpus served in this process, and a browser."""
-    app = create_app({"CONFIG_FILE": str(fake_built[0].source)}, searcher=fake_searcher)
+@contextmanager
+def served(config, searcher):
+    """The app for `config` served in this process on its own address, and a browser: (base URL, driver)."""
+    app = create_app({"CONFIG_FILE": str(config.source)}, searcher=searcher)
     with serving(app) as base:
         app.config["BASE_URL"] = base
         driver = browser()
@@ -120,6 +121,13 @@ def journalist(fake_built, fake_searcher):
             yield base, driver
         finally:
             driver.quit()
+
+
+@pytest.fixture(scope="module")
+def journalist(fake_built, fake_searcher):
+    """The fixture corpus served in this process, and a browser."""
+    with served(fake_built[0], fake_searcher) as site:
+        yield site
 
 
 def wait(driver) -> WebDriverWait:
@@ -242,14 +250,8 @@ def reporter(tmp_path_factory, fake_embedder):
     )
     config = fake_config(folder, corpus)
     assert not build_index(config, fake_embedder).failed
-    app = create_app({"CONFIG_FILE": str(config.source)}, searcher=Searcher(config, fake_embedder))
-    with serving(app) as base:
-        app.config["BASE_URL"] = base
-        driver = browser()
-        try:
-            yield base, driver
-        finally:
-            driver.quit()
+    with served(config, Searcher(config, fake_embedder)) as site:
+        yield site
 
 
 def tab_to(driver, wanted, most: int = 300):

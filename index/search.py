@@ -11,7 +11,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from index.backends import open_backend
-from index.backends.base import VERSION, Build
+from index.backends.base import VERSION, Build, IndexNotFound
 from index.config import Config
 from index.councils import lower_case_names, named_councils, without_names
 from index.embedding import Embedder, load_embedder
@@ -127,10 +127,24 @@ class Searcher:
                             f"{current.version}. Builds are kept until the one after next is published.")  # fmt: skip
         with self.lock:
             if version not in self.kept:
-                self.kept = {version: self.index.open(version).check_format()}
+                try:
+                    self.kept = {version: self.index.open(version).check_format()}
+                except IndexNotFound:  # kept for --rollback, but made by an older version of this service
+                    said = f"Index {version} was built by an older version of this service and can only be rolled back "
+                    raise IndexGone(f"{said}to, not searched; the current one is {current.version}.") from None
             build = self.kept[version]
         self.check_model(build.manifest)
         return build
+
+    def searchable(self) -> set[str]:
+        """The kept index versions that can be searched (a build of an older format is kept only to roll back)."""
+        found = set()
+        for version in self.index.kept():
+            try:
+                found.add(self.build(version).version)
+            except IndexGone:
+                continue
+        return found
 
     def check_model(self, manifest: Manifest) -> None:
         """Load the embedding model the index was built with; refuse a different one."""

@@ -289,9 +289,9 @@ def passages_of(args: MultiDict, reads: tuple[str, ...]):
         if name not in reads or len(args.getlist(name)) > 1:
             raise QueryError(f"Parameter {name[:40]!r} for this endpoint: give each of {', '.join(reads)} at most once.")
     version = args.get("index", "").strip()
-    if version and version not in searcher().index.kept():
-        raise QueryError(f"index {version[:60]!r} is not kept: the kept versions are "
-                         f"{', '.join(sorted(searcher().index.kept()))}.")  # fmt: skip
+    if version and version not in searcher().searchable():
+        raise QueryError(f"index {version[:60]!r} cannot be read: the versions that can are "
+                         f"{', '.join(sorted(searcher().searchable()))}.")  # fmt: skip
     build = searcher().build(version)
     document = args.get("document", "").strip()
     if document and document not in build.store.documents:

@@ -172,12 +172,15 @@ def openapi_document(base_url: str, context_max_tokens: int = 8000, catalogue: d
 def this_document() -> dict:
     """The document for this app's public address and settings."""
     searcher = current_app.extensions["searcher"]
-    values = searcher.catalogue() | {"index": searcher.index.kept()}  # the versions kept: any other is gone (410)
+    values = searcher.catalogue() | {"index": searcher.searchable()}  # the versions kept: any other is gone (410)
     spec = openapi_document(current_app.config["BASE_URL"], current_app.config["SETTINGS"].context_max_tokens, values)
     store = searcher.current().store
     if first := next((store.document_passages(name)[:1] for name in sorted(store.documents)), None):
         key = spec["paths"]["/api/passages/{key}"]["get"]["parameters"][0]
         key["examples"] = {"a passage": {"value": passage_key(first[0])}}  # so a client can try one that exists
+    if councils := sorted(searcher.councils(searcher.current())):
+        name = spec["paths"]["/api/councils/{name}"]["get"]["parameters"][0]
+        name["examples"] = {"a council": {"value": councils[0]}}
     return spec
 
 

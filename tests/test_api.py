@@ -305,3 +305,23 @@ def test_the_document_lists_the_values_the_collection_holds(app, client):
 def test_a_date_of_spaces_is_refused_as_the_document_says(client):
     assert client.get("/api/search?q=care&date_from=+").status_code == 400
     assert client.get("/api/search?q=care&date_from=").status_code == 200  # the form's empty field: no limit
+
+
+def test_a_kept_build_of_an_older_format_is_gone_not_a_server_error(tmp_path, fake_embedder):
+    """After an upgrade the build kept for --rollback is of the older format: searching it was a 503 (Schemathesis
+    found it through the document's list of versions, which listed it)."""
+    corpus = make_corpus(tmp_path)
+    config = fake_config(tmp_path, corpus)
+    first = build_index(config, fake_embedder).version
+    (corpus / "new.txt").write_text("Kinship carers asked for respite breaks.")
+    build_index(config, fake_embedder)
+    manifest = config.index / "builds" / first / "manifest.json"
+    data = json.loads(manifest.read_text())
+    data["format"] -= 1
+    manifest.write_text(json.dumps(data))
+    client = create_app({"CONFIG_FILE": str(config.source)}, searcher=Searcher(config, fake_embedder)).test_client()
+    gone = client.get(f"/api/search?q=care&index={first}")
+    assert gone.status_code == 410 and "older version of this service" in gone.get_json()["error"]["message"]
+    listed = client.get("/api/openapi.json").get_json()["paths"]["/api/search"]["get"]["parameters"]
+    (index,) = [p for p in listed if p["name"] == "index"]
+    assert first not in index["schema"]["enum"]

@@ -54,10 +54,19 @@ class Facts:
         }
         # each field as codes per document (0: no value) and the values they stand for, so counting is numpy's
         self.labels = {name: ["", *sorted(set(values) - {""})] for name, values in self.values.items()}
-        self.codes = {
-            name: np.array([{v: n for n, v in enumerate(self.labels[name])}[v] for v in values], dtype=np.int64)
-            for name, values in self.values.items()
-        }
+        self.codes = {}
+        for name, values in self.values.items():
+            code = {value: n for n, value in enumerate(self.labels[name])}
+            self.codes[name] = np.array([code[value] for value in values], dtype=np.int64)
+        self.group_bound = int(self.group.max(initial=0)) + 1  # group ids are passage ids
+
+    def union(self, *ids: np.ndarray) -> np.ndarray:
+        """The sorted passage ids in any of `ids`: marked in one array, which beats np.union1d's sort when hundreds
+        of thousands of passages match."""
+        marked = np.zeros(len(self.document), dtype=bool)
+        for some in ids:
+            marked[some] = True
+        return np.flatnonzero(marked)
 
     def document_ids(self, ids: list[int]) -> dict[int, str]:
         """The document of each passage id."""
@@ -65,7 +74,7 @@ class Facts:
 
     def distinct(self, ids: np.ndarray) -> int:
         """How many near-duplicate groups the given passages fall in: what remains of them when folded."""
-        seen = np.zeros(int(self.group.max(initial=0)) + 1, dtype=bool)  # marking them beats np.unique
+        seen = np.zeros(self.group_bound, dtype=bool)  # marking them beats np.unique
         seen[self.group[np.asarray(ids, dtype=np.int64)]] = True
         return int(np.count_nonzero(seen))
 

@@ -60,15 +60,6 @@ class UnknownPassage(LookupError):
     """No passage has that key; the message says where keys come from."""
 
 
-def union(size: int, *ids: np.ndarray) -> np.ndarray:
-    """The sorted ids in any of `ids` (each below `size`): marked in one array, which beats np.union1d's sort
-    when hundreds of thousands of passages match."""
-    marked = np.zeros(size, dtype=bool)
-    for some in ids:
-        marked[some] = True
-    return np.flatnonzero(marked)
-
-
 def informative(query: Query, index: Build, budget: int = 0) -> Query:
     """The query without the words found in more than COMMON of all passages, unless nothing would be left.
     BM25 gives such words almost no weight, and OR-ing them in makes the keyword search score most of the
@@ -167,12 +158,16 @@ class Searcher:
         k = MAX_RESULTS if request.everything else self.check(request.mode, request.k, request.offset)
         offset, group = (0, False) if request.everything else (request.offset, request.group)
         index = self.build(request.version)
+
+        def nothing(query: Query, said: str) -> Results:
+            """No results, and why: nothing to search for, or nothing new."""
+            return Results(query, request.mode, [], index.version, offset=offset, k=k, filters=request.filters,
+                           grouped=group, said=said)  # fmt: skip
+
         try:
             query = parse_query(request.q, self.config.max_query_chars)
-        except OnlyCommonWords as nothing:
-            empty = Query(request.q.strip(), (), ())
-            return Results(empty, request.mode, [], index.version, offset=offset, k=k, filters=request.filters,
-                           grouped=group, said=str(nothing))  # fmt: skip
+        except OnlyCommonWords as common:
+            return nothing(Query(request.q.strip(), (), ()), str(common))
         if request.everything or group:  # every match (a meaning search: its first 1,000), each document's own
             depth = MAX_RESULTS if request.mode == "semantic" else None
         else:
@@ -181,9 +176,7 @@ class Searcher:
         if request.added_since:
             newer = self.added_since(index, request.added_since, request.filters.document)
             if not newer:
-                said = f"No document was added or changed since {request.added_since}."
-                return Results(query, request.mode, [], index.version, offset=offset, k=k, filters=request.filters,
-                               grouped=group, said=said)  # fmt: skip
+                return nothing(query, f"No document was added or changed since {request.added_since}.")
             request = replace(request, filters=replace(request.filters, document=newer))
         facts = index.store.facts
         in_query = named_councils(query.text, self.councils(index)) if request.named else {}
@@ -272,7 +265,7 @@ class Searcher:
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
         ranked = (fused + keyword_tail(fused, keyword[:depth], lists, weight, candidates))[:depth]
-        return Ranking(ranked, union(len(index.store.facts.document), holding, near), True, bool(keyword), closest)
+        return Ranking(ranked, index.store.facts.union(holding, near), True, bool(keyword), closest)
 
     def rank_named(
         self, index: Build, query: Query, request: SearchRequest, councils: dict[str, str], depth: int | None
@@ -290,8 +283,7 @@ class Searcher:
                 seen = {i for i, _, _ in first.ranked}
                 ranked = (first.ranked + [row for row in others.ranked if row[0] not in seen])[:depth]
                 return Ranking(
-                    ranked, union(len(index.store.facts.document), first.matched, others.matched),
-                    first.exact and others.exact,
+                    ranked, index.store.facts.union(first.matched, others.matched), first.exact and others.exact,
                     first.keyword_found or others.keyword_found, max(first.closest, others.closest),
                 ), narrowed  # fmt: skip
         return self.rank(index, query, request, filters, depth), ()

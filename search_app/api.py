@@ -316,9 +316,8 @@ def passage(key: str):
     page = key.split(".")[0]
     if not page.isdigit():
         raise QueryError(f"{key[:40]!r} is not a passage key: they look like 12.3f9a0c1b2d (page.fingerprint).")
-    names = [document] if document else sorted(build.store.documents)
-    found = [p for name in names for p in build.store.document_passages(name)
-             if p.page == int(page) and passage_key(p) == key]  # fmt: skip
+    found = [p for p in build.store.page_passages(int(page))
+             if passage_key(p) == key and document in ("", p.document_id)]  # fmt: skip
     if not found:
         raise UnknownPassage(f"No passage with key {key[:40]!r} in index {build.version}: keys come from results' "
                              "passage_key, and a passage whose words changed has a new one.")  # fmt: skip

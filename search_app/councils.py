@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from index.filters import Filters
-from index.models import GRADES, JUDGEMENTS, Document
+from index.models import GRADES, Document
 from index.query import OnlyCommonWords, QueryError, parse_query
 from index.request import SearchRequest
 from search_app import exports, schemas
@@ -41,10 +41,14 @@ def reports_by_council() -> dict[str, list[Document]]:
 def row(name: str, reports: list[Document]) -> dict:
     """A council's line of the table: its latest report's grades and dates, and how many reports."""
     latest = reports[-1]
-    grades = {area: latest.judgements.get(area, "") for area in AREAS}
-    return {"council": name, "reports": len(reports), **grades, "inspection_start": latest.inspection_start,
+    return {"council": name, "reports": len(reports), **grades(latest), "inspection_start": latest.inspection_start,
             "inspection_end": latest.inspection_end, "published": latest.date, "document_id": latest.id,
             "url": external_url("councils.council", name=name)}  # fmt: skip
+
+
+def grades(report: Document) -> dict[str, str]:
+    """A report's grade in each judgement area ("" where it gives none)."""
+    return {area: report.judgements.get(area, "") for area in AREAS}
 
 
 def rank(grade: str) -> int:
@@ -101,22 +105,22 @@ def movement(before: str, after: str) -> str:
     """How a grade moved between two reports: up, down, same, or "" when either is missing."""
     if before not in GRADES or after not in GRADES:
         return ""
-    return "same" if before == after else "up" if GRADES.index(after) < GRADES.index(before) else "down"
+    return "same" if before == after else "up" if rank(after) < rank(before) else "down"
 
 
 def council_facts(name: str) -> dict:
     """A council's reports with their grades and how each moved, and its "What needs to improve?" passages."""
-    reports = reports_by_council().get(name)
+    held = reports_by_council()
+    reports = held.get(name)
     if not reports:
-        known = sorted(reports_by_council())
-        raise NotFound(f"No Ofsted report about {name[:60]!r} is in this collection; the {len(known)} councils are "
+        raise NotFound(f"No Ofsted report about {name[:60]!r} is in this collection; the {len(held)} councils are "
                        "listed at /councils.")  # fmt: skip
     store = searcher().current().store
     timeline, improve = [], []
     for n, report in enumerate(reports):
-        grades = {area: report.judgements.get(area, "") for area in AREAS}
-        moved = {area: movement(reports[n - 1].judgements.get(area, ""), grades[area]) for area in AREAS} if n else {}
-        timeline.append({"document": dump(document_info(report)), "grades": grades, "moved": moved,
+        now = grades(report)
+        moved = {area: movement(grades(reports[n - 1])[area], now[area]) for area in AREAS} if n else {}
+        timeline.append({"document": dump(document_info(report)), "grades": now, "moved": moved,
                          "url": external_url("pages.document", document_id=report.id)})  # fmt: skip
         for passage in store.document_passages(report.id):
             if passage.section == IMPROVE:
@@ -133,7 +137,7 @@ def council(name: str):
     if request.args:
         raise QueryError("A council's page takes no parameters; search its reports with the form on it.")
     facts = council_facts(name)
-    return render_template("council.html", facts=facts, areas=AREAS, judgements=JUDGEMENTS)
+    return render_template("council.html", facts=facts, areas=AREAS)
 
 
 @bp.get("/api/councils/<name>")
@@ -186,9 +190,7 @@ def compared(args: MultiDict) -> dict:
 
 @bp.get("/compare")
 def compare():
-    if not request.args:
-        return render_template("compare.html", facts=None, councils=sorted(reports_by_council()), areas=AREAS)
-    facts = compared(request.args)
+    facts = compared(request.args) if request.args else None  # no councils asked for yet: the form alone
     return render_template("compare.html", facts=facts, councils=sorted(reports_by_council()), areas=AREAS)
 
 

@@ -15,7 +15,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from index.models import Hit, passage_key
 from index.search import citation
-from search_app.api import external_url, searcher
+from search_app.api import external_url, hit_url, searcher
 from search_app.params import PARAMETERS, read_request
 
 bp = Blueprint("feeds", __name__)
@@ -47,6 +47,11 @@ def entry_id(hit: Hit) -> str:
     return external_url("pages.document", document_id=hit.document.id, key=passage_key(hit.passage))
 
 
+def quoted(hit: Hit) -> str:
+    """An entry's text: the quote, then its citation."""
+    return f"“{hit.passage.text}”\n— {citation(hit)}"
+
+
 def describe(results) -> str:
     """'Search: care leavers (keyword; kind: inspection)' for a feed's title."""
     filters = "; ".join(
@@ -76,11 +81,10 @@ def atom():
         entry = feed.add_entry()
         entry.id(entry_id(hit))
         entry.title(citation(hit))
-        entry.link(href=external_url("pages.document", document_id=hit.document.id, key=passage_key(hit.passage),
-                                     passage=hit.passage.id, _anchor="passage"))  # fmt: skip
+        entry.link(href=hit_url(hit, external=True))
         entry.updated(stamp(added[hit.document.id]))
         entry.author({"name": hit.document.publisher or "Anonymous"})
-        entry.content(f"“{hit.passage.text}”\n— {citation(hit)}", type="text")
+        entry.content(quoted(hit), type="text")
         entry.summary(hit.passage.text[:280])
     response = current_app.response_class(feed.atom_str(pretty=True), content_type="application/atom+xml; charset=utf-8")
     response.headers["X-Index-Version"] = results.version
@@ -93,15 +97,9 @@ def json_feed():
     items = [
         {
             "id": entry_id(hit),
-            "url": external_url(
-                "pages.document",
-                document_id=hit.document.id,
-                key=passage_key(hit.passage),
-                passage=hit.passage.id,
-                _anchor="passage",
-            ),  # fmt: skip
+            "url": hit_url(hit, external=True),
             "title": citation(hit),
-            "content_text": f"“{hit.passage.text}”\n— {citation(hit)}",
+            "content_text": quoted(hit),
             "date_published": stamp(added[hit.document.id]).isoformat(),
             "authors": [{"name": hit.document.publisher or "Anonymous"}],
             "_citation": {

@@ -49,10 +49,10 @@ def url_with(**changes) -> str:
     return url_for(request.endpoint, **args)
 
 
-def export_url(form: str) -> str:
-    """The API URL that downloads this page's whole result set in `form`."""
+def elsewhere(endpoint: str, **more) -> str:
+    """This page's search at another endpoint (a download, a feed): its parameters without the page's own."""
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group", "format")}
-    return url_for("api.search", **args, format=form)
+    return url_for(endpoint, **args, **more)
 
 
 def timeline(results) -> dict | None:
@@ -61,7 +61,8 @@ def timeline(results) -> dict | None:
     years = results.aggregations.get("year", [])
     if not years:
         return None
-    rows = results.aggregations["month"] if len(years) <= 3 else fill_years(years)
+    monthly = len(years) <= 3
+    rows = results.aggregations["month"] if monthly else fill_years(years)
     most = max(passages for _, passages, _ in rows)
     width = CHART_WIDTH / len(rows)
     bins = [
@@ -72,7 +73,7 @@ def timeline(results) -> dict | None:
          "label": n % max(1, len(rows) // 12) == 0}
         for n, (value, passages, documents) in enumerate(rows)
     ]  # fmt: skip
-    return {"unit": "month" if len(years) <= 3 else "year", "bins": bins, "width": CHART_WIDTH, "height": CHART_HEIGHT}
+    return {"unit": "month" if monthly else "year", "bins": bins, "width": CHART_WIDTH, "height": CHART_HEIGHT}
 
 
 def fill_years(years: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
@@ -82,12 +83,6 @@ def fill_years(years: list[tuple[str, int, int]]) -> list[tuple[str, int, int]]:
     if not numbers:
         return years
     return [(str(y), *found.get(str(y), (0, 0))) for y in range(min(numbers), max(numbers) + 1)]
-
-
-def feed_url() -> str:
-    """The Atom feed of this page's search (its first page of passages, newest indexed first)."""
-    args = {k: v for k, v in request.args.to_dict(flat=False).items() if k not in ("k", "offset", "group", "format")}
-    return url_for("feeds.atom", **args)
 
 
 def facet_panel(results, filters) -> list[dict]:
@@ -142,9 +137,10 @@ def index():
                 timeline=timeline(results),
                 notices=notices(results),
                 export_rows=searcher().config.export_max_rows,
-                watch=feed_url(),
+                watch=elsewhere("feeds.atom"),  # the Atom feed of this search
                 downloads=[
-                    (name.upper() if name != "jsonl" else "JSON Lines", export_url(name)) for name in exports.FORMATS
+                    (name.upper() if name != "jsonl" else "JSON Lines", elsewhere("api.search", format=name))
+                    for name in exports.FORMATS
                 ],  # fmt: skip
                 suggestion=results.suggestion and url_with(q=results.suggestion, offset=None),
                 named=named_links(results),

@@ -235,7 +235,8 @@ def cursor(asked: SearchRequest, version: str, offset: int) -> str:
 
 
 def follow(asked: SearchRequest, token: str, version: str) -> SearchRequest:
-    """The request a cursor continues: its index version and start; QueryError for a cursor of another search."""
+    """The request a cursor continues: its index version and start; NotFound for a cursor this service did not give
+    or that belongs to another search, QueryError for an `index` beside it that is not its own."""
     try:
         found = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
         where, offset, search = str(found["index"]), int(found["offset"]), str(found["search"])

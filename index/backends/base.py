@@ -66,6 +66,9 @@ class Store(Protocol):
     def document_passages(self, document_id: str) -> list[Passage]:
         """A document's passages in text order."""
 
+    def page_passages(self, page: int) -> list[Passage]:
+        """Every document's passages that start on physical page `page`, by document and text order."""
+
     def match(self, match: Match, k: int | None, filters: Filters = Filters()) -> list[tuple[int, float]]:
         """(passage id, BM25 score as FTS5 computes it) of the best `k` passages (None: every one) holding what
         `match` asks, best first, ties by id; only passages the filters allow."""

@@ -25,6 +25,7 @@ DOCUMENT_ROW = f"{DOCUMENT_COLUMNS}, judgement, judgements, date_start, date_end
 SELECT_DOCUMENTS = f"SELECT {DOCUMENT_COLUMNS}, judgements FROM documents ORDER BY id"
 SELECT_DOCUMENT_TEXT = "SELECT text, pages, headings FROM documents WHERE id = ?"
 SELECT_DOCUMENT_PASSAGES = f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE document_id = ? ORDER BY start"
+SELECT_PAGE_PASSAGES = f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE page = ? ORDER BY document_id, start"
 SELECT_FACTS = "SELECT id, document_id, dup_group FROM passages"
 SELECT_ROLES = "SELECT passage_id, role FROM passage_roles"
 SELECT_ALLOWED = "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}"
@@ -133,6 +134,9 @@ class TableReader:
 
     def document_passages(self, document_id: str) -> list[Passage]:
         return list(map(row_to_passage, self.db.execute(self.sql(SELECT_DOCUMENT_PASSAGES), (document_id,))))
+
+    def page_passages(self, page: int) -> list[Passage]:
+        return list(map(row_to_passage, self.db.execute(self.sql(SELECT_PAGE_PASSAGES), (page,))))
 
     def allowed(self, filters: Filters) -> list[int]:
         where, params = filter_where(filters, self.mark)

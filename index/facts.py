@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from index.filters import FACETS, Filters
-from index.models import Document
+from index.models import FINDINGS, Document
 
 FACET_VALUES = 100  # values a facet lists: at a million passages the document facet alone would hold thousands
 
@@ -19,20 +19,24 @@ class Facts:
 
     def __init__(
         self,
-        passages: Iterable[tuple[int, str, int]],
+        passages: Iterable[tuple[int, str, int, str]],
         roles: Iterable[tuple[int, str]],
         documents: dict[str, Document],
     ):
-        """From (passage id, document id, near-duplicate group) and (passage id, role) rows."""
+        """From (passage id, document id, near-duplicate group, finding) and (passage id, role) rows."""
         self.documents = documents
         self.names = sorted(documents)
         position = {name: n for n, name in enumerate(self.names)}
-        ids, owners, groups = [], [], []
-        for pid, document_id, group in passages:
-            ids.append(pid), owners.append(position[document_id]), groups.append(group)
+        ids, owners, groups, findings = [], [], [], []
+        for pid, document_id, group, finding in passages:
+            ids.append(pid), owners.append(position[document_id]), groups.append(group), findings.append(finding)
         self.document = np.zeros(max(ids, default=0) + 1, dtype=np.int32)
         self.group = np.zeros(len(self.document), dtype=np.int64)
         self.document[ids], self.group[ids] = owners, groups
+        # each passage's finding as a code (0: none) of finding_names
+        self.finding_names = ["", *FINDINGS]
+        self.finding = np.zeros(len(self.document), dtype=np.int8)
+        self.finding[ids] = [self.finding_names.index(finding or "") for finding in findings]
         self.roles: dict[int, list[str]] = {}
         for pid, role in roles:
             self.roles.setdefault(pid, []).append(role)
@@ -93,7 +97,10 @@ class Facts:
         present = np.flatnonzero(per_document)
         found = {}
         for name in names:
-            rows = self.role_counts(ids) if name == "role" else self.field_counts(name, present, per_document[present])
+            if name in ("role", "finding"):
+                rows = self.role_counts(ids) if name == "role" else self.finding_counts(ids)
+            else:
+                rows = self.field_counts(name, present, per_document[present])
             dated = name in ("year", "month")
             found[name] = sorted(rows, key=lambda row: row[0] if dated else (-row[1], row[0]))
         return found
@@ -119,6 +126,20 @@ class Facts:
             for combo, p, d in zip(combos.tolist(), passages.tolist(), documents.tolist())
         ]
 
+    def finding_counts(self, ids: np.ndarray) -> list[tuple[str, int, int]]:
+        """(finding, passages with it, documents with such a passage) among the given passages."""
+        codes = self.finding[ids]
+        passages = np.bincount(codes, minlength=len(self.finding_names))
+        pairs = np.unique(codes.astype(np.int64) * len(self.names) + self.document[ids])  # each (finding, document)
+        documents = np.bincount(pairs // max(len(self.names), 1), minlength=len(self.finding_names))
+        return [(self.finding_names[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(passages[1:]) + 1]
+
+    def with_finding(self, findings: tuple[str, ...]) -> dict[str, int]:
+        """Each document with passages of any of `findings`, and how many it has."""
+        chosen = np.isin(self.finding, [self.finding_names.index(value) for value in findings])
+        counts = np.bincount(self.document[chosen], minlength=len(self.names))
+        return {self.names[n]: int(counts[n]) for n in np.flatnonzero(counts)}
+
     def role_counts(self, ids: np.ndarray) -> list[tuple[str, int, int]]:
         """(role, passages quoting it, documents with such a passage) among the given passages."""
         held = np.zeros(len(self.document), dtype=bool)
@@ -137,9 +158,10 @@ class Facts:
         per_document = np.bincount(self.document[ids], minlength=len(self.names))
         found = {}
         for name in FACETS:
-            if name == "role":
-                rows = sorted(self.role_counts(ids), key=lambda row: (-row[1], row[0]))[:most]
-                found[name] = {role: passages for role, passages, _ in rows}
+            if name in ("role", "finding"):
+                rows = self.role_counts(ids) if name == "role" else self.finding_counts(ids)
+                rows = sorted(rows, key=lambda row: (-row[1], row[0]))[:most]
+                found[name] = {value: passages for value, passages, _ in rows}
                 continue
             counts = np.bincount(self.codes[name], weights=per_document, minlength=len(self.labels[name]))
             counts[0] = 0  # no value
@@ -161,4 +183,6 @@ class Facts:
             wanted = set(filters.role)
             quoting = [i for i, roles in self.roles.items() if wanted.intersection(roles)]
             mask &= np.isin(np.arange(len(mask)), quoting)
+        if filters.finding:
+            mask &= np.isin(self.finding, [self.finding_names.index(value) for value in filters.finding])
         return mask

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, fields
 
 DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?")
-FACETS = ("kind", "publisher", "document", "local_authority", "judgement", "role", "year")
+FACETS = ("kind", "publisher", "document", "local_authority", "judgement", "finding", "role", "year")
 
 
 def date_span(value: str) -> tuple[str, str]:
@@ -39,6 +39,7 @@ class Filters:
     local_authority: tuple[str, ...] = ()
     judgement: tuple[str, ...] = ()
     role: tuple[str, ...] = ()
+    finding: tuple[str, ...] = ()
     date_from: str = ""
     date_to: str = ""
 
@@ -46,7 +47,7 @@ class Filters:
         return any(getattr(self, f.name) for f in fields(self))
 
     def admits(self, document) -> bool:
-        """Whether a document passes the document filters (all but role), as `where` would decide."""
+        """Whether a document passes the document filters (all but role and finding), as `where` would decide."""
         values = {
             "kind": document.kind,
             "publisher": document.publisher,

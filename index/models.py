@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 KINDS = ("report", "guidance", "inspection", "survey write-up", "summary", "news", "commentary")
 GRADES = ("outstanding", "good", "requires improvement", "inadequate")  # Ofsted's four, in order
+FINDINGS = ("weakness", "strength", "neutral")  # what an inspection report's passage says (ingest/findings.py)
 JUDGEMENTS = ("leaders", "help_and_protection", "children_in_care", "care_leavers", "overall")
 
 
@@ -74,6 +75,8 @@ class Passage:
     id: int = 0
     section_judgement: str = ""  # the grade its section heading carries, in an inspection report
     roles: tuple[str, ...] = ()  # the speaker roles of the quotations it holds, in a survey write-up
+    finding: str = ""  # in an inspection report: weakness, strength or neutral (ingest/findings.py)
+    quotes: tuple[tuple[int, int, str], ...] = ()  # (start, end, role) of each quotation it holds, within text
 
 
 def letters(text: str) -> str:

@@ -9,7 +9,7 @@ from index.filters import Filters
 
 MODES = ("hybrid", "keyword", "semantic")
 MAX_RESULTS = 1000  # the ranked list a page can reach by offset (a cursor goes on past it)
-AGGREGATIONS = ("kind", "publisher", "document", "local_authority", "judgement", "role", "year", "month")
+AGGREGATIONS = ("kind", "publisher", "document", "local_authority", "judgement", "role", "finding", "year", "month")
 
 
 @dataclass(frozen=True)

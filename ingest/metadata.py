@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 
 from index.models import GRADES, Document, Passage
+from ingest.findings import finding
 
 GRADE = r"(Outstanding|Good|Requires improvement(?: to be good)?|Inadequate)"
 # The first-page table of an ILACS report: each judgement's wording, then its grade.
@@ -140,12 +141,16 @@ def quotation_start(text: str, after: int, end: int) -> int:
 
 
 def add_passage_facts(document: Document, passages: list[Passage]) -> list[Passage]:
-    """Give each passage the grade its section heading carries, and the roles of the quotations it holds any of
-    (in order, each role once)."""
+    """Give each passage the grade its section heading carries, the roles of the quotations it holds any of (in
+    order, each role once) with each quotation's span within it, and, in an inspection report, its finding."""
     quoted = quotations(document.text) if document.kind == "survey write-up" else []
     out = []
     for passage in passages:
-        roles = [role for start, end, role in quoted if start < passage.end and passage.start < end]
-        roles = tuple(dict.fromkeys(roles))
-        out.append(replace(passage, section_judgement=section_judgement(passage.section), roles=roles))
+        held = [(start, end, role) for start, end, role in quoted if start < passage.end and passage.start < end]
+        roles = tuple(dict.fromkeys(role for _, _, role in held))
+        quotes = tuple((max(start, passage.start) - passage.start, min(end, passage.end) - passage.start, role)
+                       for start, end, role in held)  # fmt: skip
+        found = finding(passage.text, passage.section) if document.kind == "inspection" else ""
+        out.append(replace(passage, section_judgement=section_judgement(passage.section), roles=roles, finding=found,
+                           quotes=quotes))  # fmt: skip
     return out

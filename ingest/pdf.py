@@ -90,8 +90,8 @@ def strip_edges(lines: list[str], running: set[str]) -> list[str]:
 # The headings every Ofsted local authority inspection report (ILACS) uses, in its own words: found whole even
 # when set over two lines or in the body's type size.
 OFSTED_HEADING = re.compile(
-    rf"What needs to improve\?|(?:The impact of leaders on social work practice with children and families|The "
-    rf"experiences and progress of (?:children who need help and protection|children in care(?: and care leavers)?|"
+    rf"What needs to improve\?|(?:(?:The )?impact of leaders on social work practice with children and families|"
+    rf"(?:The )?experiences and progress of (?:children who need help and protection|children in care(?: and care leavers)?|"
     rf"care leavers)):\s*{GRADE}",
     re.I,
 )

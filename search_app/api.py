@@ -17,6 +17,7 @@ from index.query import QueryError
 from index.request import MAX_RESULTS, SearchRequest
 from index.results import Results
 from index.search import UnknownPassage, citation
+from ingest.findings import criticisms
 from search_app import exports, schemas
 from search_app.limits import held
 from search_app.params import DOCUMENT_FILTERS, cursor, read_request
@@ -61,8 +62,13 @@ def hit_result(hit: Hit) -> schemas.Result:
     """One result for the API."""
     passage, document, url = hit.passage, hit.document, hit_url(hit, external=True)
     pdf_url = external_url("pages.original", document_id=document.id, _anchor=f"page={passage.page}")
-    speakers = {"role": passage.roles[0], "roles": list(passage.roles)} if passage.roles else {}
+    speakers = {"role": passage.roles[0], "roles": list(passage.roles), "quotes": quotes(passage)} if passage.roles else {}
     graded = {"section_judgement": passage.section_judgement} if passage.section_judgement else {}
+    if passage.finding:
+        graded |= {"finding": passage.finding, "criticisms": [
+            schemas.Criticism(text=passage.text[start:end], start=start, end=end, phrase=phrase)
+            for start, end, phrase in criticisms(passage.text, passage.section)
+        ]}  # fmt: skip
     return schemas.Result(
         rank=hit.rank, score=hit.score, passage_id=passage.id, passage_key=passage_key(passage), text=passage.text,
         document=document_info(document), page=passage.page, page_label=passage.page_label, section=passage.section,
@@ -72,6 +78,10 @@ def hit_result(hit: Hit) -> schemas.Result:
                                page_label=p.page_label, url=passage_url(p, external=True)) for p, d in hit.also],
         **speakers, **graded,
     )  # fmt: skip
+
+
+def quotes(passage: Passage) -> list[schemas.Quote]:
+    return [schemas.Quote(text=passage.text[a:b], start=a, end=b, role=role) for a, b, role in passage.quotes]
 
 
 def hit_json(hit: Hit) -> dict:
@@ -246,22 +256,30 @@ def download(text, form: str, name: str, version: str):
 
 @bp.get("/api/documents")
 def documents():
-    filters = read_request(request.args, searcher().catalogue(), only=(*DOCUMENT_FILTERS, "role", "format")).filters
-    form = request.args.get("format", "json")
-    if filters.role:
-        raise QueryError("role applies to passages, not documents: search with it instead.")
+    args = request.args
+    filters = read_request(args, searcher().catalogue(), only=(*DOCUMENT_FILTERS, "role", "finding", "format")).filters
+    form = args.get("format", "json")
     if form not in ("json", "csv"):
         raise QueryError(f"format for /api/documents is json or csv, got {form!r}.")
     counts = {entry.id: entry for entry in searcher().current().manifest.documents.values()}
+    found = catalogue_filters(filters)
     docs = [
         document_info(d, schemas.CatalogueDocument, path=d.path, source=d.source, licence=d.licence,
-                      pages=counts[d.id].pages, passages=counts[d.id].passages,
+                      pages=counts[d.id].pages, passages=counts[d.id].passages, with_finding=found.get(d.id),
                       url=external_url("pages.document", document_id=d.id))
-        for d in searcher().documents() if filters.admits(d)
+        for d in searcher().documents() if filters.admits(d) and (not filters.finding or d.id in found)
     ]  # fmt: skip
     if form == "csv":
         return catalogue_csv(docs)
     return jsonify(dump(schemas.Catalogue(count=len(docs), filters=filters.as_dict(), documents=docs)))
+
+
+def catalogue_filters(filters) -> dict[str, int]:
+    """QueryError for a passage filter the catalogue cannot apply; with `finding`, each document holding passages
+    of it and how many (the catalogue keeps those documents)."""
+    if filters.role:
+        raise QueryError("role applies to passages, not documents: search with it instead.")
+    return searcher().current().store.facts.with_finding(filters.finding) if filters.finding else {}
 
 
 def catalogue_csv(docs: list[schemas.CatalogueDocument]):
@@ -279,7 +297,8 @@ def passage_record(passage: Passage) -> dict:
     return dump(schemas.PassageRecord(
         passage_id=passage.id, passage_key=passage_key(passage), document_id=passage.document_id, page=passage.page,
         page_end=passage.page_end, page_label=passage.page_label, section=passage.section,
-        section_judgement=passage.section_judgement, roles=list(passage.roles), tokens=passage.tokens,
+        section_judgement=passage.section_judgement, roles=list(passage.roles), finding=passage.finding,
+        tokens=passage.tokens,
         text=passage.text, url=passage_url(passage, external=True)))  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
 from index.models import Document, Hit, passage_key
+from ingest.findings import criticisms
 
 FORMATS = {  # format -> (content type, file extension)
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -28,10 +29,11 @@ FORMATS = {  # format -> (content type, file extension)
     "bibtex": ("application/x-bibtex; charset=utf-8", "bib"),
 }
 CSV_COLUMNS = ("rank", "score", "quote", "title", "publisher", "date", "kind", "document_id", "page_label", "page",
-               "section", "local_authority", "judgement", "section_judgement", "roles", "citation", "link",
-               "passage_id", "passage_key", "publisher_url", "inspection_start", "inspection_end")  # fmt: skip
+               "section", "local_authority", "judgement", "section_judgement", "roles", "finding", "criticism", "citation",
+               "link", "passage_id", "passage_key", "publisher_url", "inspection_start", "inspection_end")  # fmt: skip
 CATALOGUE_COLUMNS = ("id", "title", "publisher", "date", "kind", "local_authority", "judgement", "inspection_start",
-                     "inspection_end", "pages", "passages", "path", "source", "licence", "publisher_url", "url")  # fmt: skip
+                     "inspection_end", "pages", "passages", "with_finding", "path", "source", "licence", "publisher_url",
+                     "url")  # fmt: skip
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
 BREAKS = re.compile(r"[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]+")  # every line break Python's splitlines knows
 RIS_TYPES = {"guidance": "GOVDOC", "inspection": "RPRT", "report": "RPRT", "survey write-up": "RPRT", "news": "NEWS",
@@ -96,6 +98,9 @@ def csv_row(hit: Hit, link: str) -> dict:
         "page_label": passage.page_label, "page": passage.page, "section": passage.section,
         "local_authority": document.local_authority, "judgement": document.judgements.get("overall", ""),
         "section_judgement": passage.section_judgement, "roles": "; ".join(passage.roles), "link": link,
+        "finding": passage.finding,
+        "criticism": " ".join(passage.text[a:b] for a, b, _ in criticisms(passage.text, passage.section))
+        if passage.finding == "weakness" else "",
         "passage_id": passage.id, "passage_key": passage_key(passage), "publisher_url": document.publisher_url,
         "inspection_start": document.inspection_start, "inspection_end": document.inspection_end,
     }  # fmt: skip

@@ -9,12 +9,13 @@ from urllib.parse import parse_qs
 
 from flask import Blueprint, abort, current_app, make_response, render_template, request, send_file, url_for
 
-from index.models import passage_key
+from index.models import FINDINGS, passage_key
 from index.query import QueryError, parse_query
 from index.request import MAX_RESULTS, MODES
 from index.search import citation
+from ingest.findings import criticisms
 from search_app import api, exports
-from search_app.api import hit_url, notices, passage_url, searcher
+from search_app.api import catalogue_filters, hit_url, notices, passage_url, searcher
 from search_app.highlight import highlight
 from search_app.limits import expensive
 from search_app.params import read_request
@@ -28,6 +29,7 @@ FACET_LABELS = {
     "local_authority": "Local authority",
     "judgement": "Ofsted overall judgement",
     "role": "Speaker role",
+    "finding": "Ofsted finding",
     "year": "Year",
     "document": "Document",
 }
@@ -110,12 +112,22 @@ def named_links(results) -> dict | None:
             "only": url_with(local_authority=results.named, offset=None)}  # fmt: skip
 
 
+def quote_opening(words: str, most: int = 8) -> str:
+    """The first words of a quotation, to say on the page whose it is."""
+    words = words.split()
+    return " ".join(words[:most]) + (" …" if len(words) > most else "")
+
+
 def view(hit, query) -> dict:
     reference = exports.reference(hit.document, hit.passage.page_label, hit_url(hit, external=True))
     url = passage_url(hit.passage, back=request.full_path)
     also = [(p, d, passage_url(p, back=request.full_path)) for p, d in hit.also]
-    return {"hit": hit, "text": highlight(hit.passage.text, query), "citation": citation(hit), "url": url,
-            "reference": reference, "also": also, "copy_text": f"“{hit.passage.text}” {reference}"}  # fmt: skip
+    passage = hit.passage
+    critical = [(passage.text[a:b], phrase) for a, b, phrase in criticisms(passage.text, passage.section)]
+    return {"hit": hit, "text": highlight(passage.text, query), "citation": citation(hit), "url": url,
+            "reference": reference, "also": also, "copy_text": f"“{passage.text}” {reference}",
+            "criticisms": critical if passage.finding == "weakness" else [],
+            "quotes": [(quote_opening(passage.text[a:b]), role) for a, b, role in passage.quotes]}  # fmt: skip
 
 
 @bp.get("/")
@@ -160,22 +172,27 @@ def catalogue():
     args = request.args
     try:
         filters = read_request(args, searcher().catalogue(), ignore=("q",)).filters
-        if filters.role:
-            raise QueryError("role applies to passages, not documents: search with it instead.")
-        documents = [d for d in searcher().documents() if filters.admits(d)]
+        found = catalogue_filters(filters)
+        documents = [d for d in searcher().documents() if filters.admits(d) and (not filters.finding or d.id in found)]
     except QueryError as error:
         return render_template("catalogue.html", args=args, documents=[], error=str(error), facets=[]), 400
     facets = catalogue_facets(documents, filters)
-    return render_template("catalogue.html", args=args, documents=documents, error=None, facets=facets)
+    return render_template("catalogue.html", args=args, documents=documents, error=None, facets=facets,
+                           found=found, finding=", ".join(filters.finding))  # fmt: skip
 
 
 def catalogue_facets(documents, filters) -> list[dict]:
     """Document counts per kind, publisher, local authority and judgement, for the browse page."""
     panel = []
-    for name in ("kind", "publisher", "local_authority", "judgement"):
-        counts = Counter(getattr(d, name) if name != "judgement" else d.judgements.get("overall", "") for d in documents)
+    held = searcher().current().store.facts
+    for name in ("kind", "publisher", "local_authority", "judgement", "finding"):
+        if name == "finding":  # documents holding passages of each finding
+            ids = {d.id for d in documents}
+            counts = Counter({f: len(ids.intersection(held.with_finding((f,)))) for f in FINDINGS})
+        else:
+            counts = Counter(getattr(d, name) if name != "judgement" else d.judgements.get("overall", "") for d in documents)
         chosen = set(getattr(filters, name))
-        values = sorted(((v, n) for v, n in counts.items() if v), key=lambda pair: (-pair[1], pair[0]))
+        values = sorted(((v, n) for v, n in counts.items() if v and n), key=lambda pair: (-pair[1], pair[0]))
         rows = [(v, n, v in chosen, v) for v, n in values]
         panel.append({"name": name, "label": FACET_LABELS[name], "values": rows, "more": [], "unit": "documents"})
     return panel

@@ -13,14 +13,14 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import NotFound
 
 from index.filters import Filters, date_span
-from index.models import GRADES, KINDS
+from index.models import FINDINGS, GRADES, KINDS
 from index.query import QueryError
 from index.request import AGGREGATIONS, MAX_RESULTS, MODES, SearchRequest
 from ingest.metadata import ROLES
 
 FORMATS = ("json", "csv", "jsonl", "ris", "bibtex")
-CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "mode": MODES, "group": ("document", ""), "format": FORMATS,
-           "operator": ("or", "and"), "require": ("keyword", "")}  # fmt: skip
+CHOICES = {"kind": KINDS, "judgement": GRADES, "role": ROLES, "finding": FINDINGS, "mode": MODES,
+           "group": ("document", ""), "format": FORMATS, "operator": ("or", "and"), "require": ("keyword", "")}  # fmt: skip
 SWITCH = {"on": True, "true": True, "1": True, "yes": True, "off": False, "false": False, "0": False, "no": False}
 CATALOGUED = {  # filters whose values come from the collection: what an unknown one means, and where the list is
     "local_authority": "No Ofsted report about {value!r} is in this collection",
@@ -29,8 +29,8 @@ CATALOGUED = {  # filters whose values come from the collection: what an unknown
 }
 LISTED = {"local_authority": "/documents?kind=inspection", "publisher": "/documents", "document": "/documents"}
 NUMBER = re.compile(r"[0-9]{1,6}")
-DOCUMENT_FIELDS = "|".join(name for name in AGGREGATIONS if name != "role")
-AGGS_PATTERN = rf"^(role|({DOCUMENT_FIELDS})(,({DOCUMENT_FIELDS}))*)$"
+DOCUMENT_FIELDS = "|".join(name for name in AGGREGATIONS if name not in ("role", "finding"))
+AGGS_PATTERN = rf"^(role|finding|({DOCUMENT_FIELDS})(,({DOCUMENT_FIELDS}))*)$"
 # YYYY, YYYY-MM or a real YYYY-MM-DD; empty is no limit (the search form sends its empty date fields)
 DATE_SCHEMA = {
     "type": "string",
@@ -106,6 +106,13 @@ PARAMETERS = {
     "local_authority": Param({"type": "string"}, "Keep Ofsted reports about these councils.", True),
     "judgement": Param({"type": "string", "enum": list(GRADES)}, "Keep Ofsted reports with this overall grade.", True),
     "role": Param({"type": "string", "enum": list(ROLES)}, "Keep passages quoting a respondent in this role.", True),
+    "finding": Param(
+        {"type": "string", "enum": list(FINDINGS)},
+        "Keep passages of Ofsted reports with this finding: weakness (a shortcoming stated: each 'What needs to "
+        "improve?' point, or a sentence with a critical phrase such as 'not all', 'too many', 'does not'), "
+        "strength (a favourable judgement and no shortcoming) or neutral (no judgement).",
+        True,
+    ),
     "date_from": Param(DATE_SCHEMA, "Earliest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
     "date_to": Param(DATE_SCHEMA, "Latest document date: YYYY, YYYY-MM or YYYY-MM-DD."),
     "group": Param({"type": "string", "enum": ["document"]}, "One entry per document, with up to 3 passages."),
@@ -124,7 +131,7 @@ PARAMETERS = {
     ),
 }
 SINGLE = tuple(name for name, param in PARAMETERS.items() if not param.repeatable)
-FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "role")
+FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "role", "finding")
 DOCUMENT_FILTERS = ("kind", "publisher", "document", "local_authority", "judgement", "date_from", "date_to")
 CONTEXT_READS = tuple(
     name for name in PARAMETERS if name not in ("k", "offset", "cursor", "group", "fold", "format", "aggs")
@@ -155,7 +162,7 @@ def read_aggs(value: str) -> str:
     fields = [field.strip().lower() for field in value.split(",")]
     if not re.fullmatch(AGGS_PATTERN, ",".join(fields)):
         raise QueryError(f"Unknown aggs {value[:60]!r}: use one of {', '.join(AGGREGATIONS)}, or document fields "
-                         "joined by commas (role stands alone).")  # fmt: skip
+                         "joined by commas (role and finding stand alone).")  # fmt: skip
     return ",".join(dict.fromkeys(fields))
 
 

@@ -59,6 +59,25 @@ class Place(Answer):
     url: str
 
 
+class Criticism(Answer):
+    """A sentence of a passage that states a shortcoming, and the words that made it one."""
+
+    text: str = Field(description="The sentence, verbatim: text[start:end] of the passage.")
+    start: int
+    end: int
+    phrase: str = Field(description="The critical phrase it holds ('not all', 'too many'…), or 'What needs to "
+                        "improve?' for a point of that list.")  # fmt: skip
+
+
+class Quote(Answer):
+    """A quotation a passage holds (or the part of it the passage holds), and who said it."""
+
+    text: str = Field(description="Its words in the passage, verbatim: text[start:end] of the passage.")
+    start: int
+    end: int
+    role: str = Field(description="The speaker role its attribution names.")
+
+
 class Result(Answer):
     rank: int = Field(description="Position in the whole ranked list, from 1.")
     score: float
@@ -76,8 +95,13 @@ class Result(Answer):
     matched_by: list[Literal["keyword", "semantic"]]
     also_in: list[Place]
     role: str | None = Field(None, description="The speaker role of the first quotation it holds.")
-    roles: list[str] | None = None
+    roles: list[str] | None = Field(None, description="The roles of the quotations it holds, in order, each once.")
+    quotes: list[Quote] | None = Field(None, description="Each quotation it holds, with its speaker's role.")
     section_judgement: str | None = Field(None, description="The grade its Ofsted section heading carries.")
+    finding: Literal["weakness", "strength", "neutral"] | None = Field(
+        None, description="Ofsted reports: weakness (it states a shortcoming), strength or neutral; see criticisms."
+    )
+    criticisms: list[Criticism] | None = Field(None, description="Weaknesses: each sentence that states one.")
 
 
 class Group(Answer):
@@ -198,6 +222,7 @@ class PassageRecord(Answer):
     section: str
     section_judgement: str
     roles: list[str]
+    finding: str = Field(description="Ofsted reports: weakness, strength or neutral; empty elsewhere.")
     tokens: int
     text: str = Field(description="The passage, verbatim.")
     url: str = Field(description="The passage marked in its document.")
@@ -269,6 +294,7 @@ class Comparison(Answer):
 class CatalogueDocument(DocumentInfo):
     pages: int = Field(description="Pages extracted from it.")
     passages: int = Field(description="Passages it was cut into.")
+    with_finding: int | None = Field(None, description="With finding=: its passages of that finding.")
     path: str
     source: str
     licence: str

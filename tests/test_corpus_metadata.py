@@ -13,9 +13,10 @@ from index.backends.base import IndexNotFound
 from index.backends.embedded import Folders
 from index.config import load_config
 from index.filters import Filters
-from index.models import GRADES, JUDGEMENTS
+from index.models import GRADES, JUDGEMENTS, passage_key
 from index.request import SearchRequest
 from index.search import Searcher
+from ingest.findings import criticisms
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.corpus
@@ -108,10 +109,10 @@ GRADE_WORDS = r"(?:outstanding|good|requires improvement(?: to be good)?|inadequ
 # The fixed headings of an ILACS report, as pdftotext lays them out (read independently of our loader).
 REPORT_HEADINGS = {
     "improve": r"What needs to improve\?",
-    "leaders": rf"The impact of leaders on social work practice with children and families:\s*{GRADE_WORDS}",
-    "help": rf"The experiences and progress of children who need help and protection:\s*{GRADE_WORDS}",
-    "care": rf"The experiences and progress of children in care(?: and care leavers)?:\s*{GRADE_WORDS}",
-    "leavers": rf"The experiences and progress of care leavers:\s*{GRADE_WORDS}",
+    "leaders": rf"(?:The )?impact of leaders on social work practice with children and families:\s*{GRADE_WORDS}",
+    "help": rf"(?:The )?experiences and progress of children who need help and protection:\s*{GRADE_WORDS}",
+    "care": rf"(?:The )?experiences and progress of children in care(?: and care leavers)?:\s*{GRADE_WORDS}",
+    "leavers": rf"(?:The )?experiences and progress of care leavers:\s*{GRADE_WORDS}",
 }
 
 
@@ -178,3 +179,30 @@ def test_every_quotation_in_the_survey_is_attributed_to_its_own_speaker(build):
         if passage.roles != expected:
             wrong.append((passage.page, passage.text[:50], passage.roles, expected))
     assert wrong == []
+
+
+def test_weakness_findings_are_precise_against_300_passages_read_by_hand(build):
+    """tests/fixtures/findings.tsv: 300 Ofsted passages drawn at random and labelled by hand (the last 100 after
+    the rules were fixed: precision 0.919, recall 0.850 on those, measured once)."""
+    rows = (ROOT / "tests/fixtures/findings.tsv").read_text(encoding="utf-8").splitlines()
+    table = list(csv.DictReader((row for row in rows if not row.startswith("#")), delimiter="\t"))
+    passages = {}
+    for document in {row["document"] for row in table}:
+        passages |= {(document, passage_key(p)): p for p in build.store.document_passages(document)}
+    assert len(table) == 300 and all((row["document"], row["key"]) in passages for row in table)
+    pairs = [(row["finding"], passages[row["document"], row["key"]].finding) for row in table]
+    flagged = [told for told, found in pairs if found == "weakness"]
+    caught = [found for told, found in pairs if told == "weakness"]
+    assert flagged.count("weakness") / len(flagged) >= 0.90 and caught.count("weakness") / len(caught) >= 0.85
+
+
+def test_which_councils_were_criticised_is_one_filtered_search(build, embedder):
+    """The journalist's question: one row per council, its grade, and the sentence that criticises."""
+    asked = SearchRequest("16 and 17 year olds who present as homeless", k=20, filters=Filters(
+        kind=("inspection",), finding=("weakness",)), group=True)  # fmt: skip
+    results = Searcher(load_config(), embedder).search(asked)
+    hits = [hit for group in results.groups for hit in group.hits]
+    councils = [group.hits[0].document.local_authority for group in results.groups]
+    assert len(councils) == len(set(councils)) >= 10 and all(hit.passage.finding == "weakness" for hit in hits)
+    homeless = [hit for hit in hits if "homeless" in hit.passage.text]
+    assert homeless and all(criticisms(hit.passage.text, hit.passage.section) for hit in homeless)

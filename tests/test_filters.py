@@ -443,3 +443,49 @@ def test_a_role_no_passage_quotes_is_said_plainly_not_as_no_match(client, built)
     assert quoted and all(role in body["notice"] for role in quoted)
     body = api(client, "q=xylophone&mode=keyword&role=lawyer")
     assert body["total"] == 0 and body["notice"].startswith("No passage matched")
+
+
+def test_the_finding_filter_keeps_weaknesses_each_with_the_sentence_that_criticises(client, built):
+    body = api(client, "q=children+care+leavers+support&mode=keyword&finding=weakness&k=100&fold=off")
+    assert body["results"] and body["filters"] == {"finding": ["weakness"]}
+    for r in body["results"]:
+        assert r["document"]["id"] == NOTTS and r["finding"] == "weakness" and r["criticisms"]
+        assert all(r["text"][c["start"] : c["end"]] == c["text"] and c["phrase"] for c in r["criticisms"])
+    with database(built[0]) as db:
+        counts = dict(db.execute("SELECT finding, count(*) FROM passages WHERE document_id = ? GROUP BY 1", (NOTTS,)))
+        others = db.execute("SELECT count(*) FROM passages WHERE document_id != ? AND finding != ''", (NOTTS,))
+        assert others.fetchone()[0] == 0  # only inspection reports have findings
+    assert set(counts) <= {"weakness", "strength", "neutral"} and counts["weakness"] and counts["strength"]
+    every = api(client, f"q=children&mode=semantic&document={NOTTS}&k=0&aggs=finding&fold=off&require=")
+    assert {b["value"]: b["passages"] for b in every["aggregations"]["finding"]} == counts
+
+
+def test_the_finding_facet_counts_passages_as_sqlite_does(client, built):
+    query = "q=children+care&mode=keyword&fold=off"
+    body = api(client, f"{query}&k=0")
+    with database(built[0]) as db:
+        rows = db.execute("SELECT finding FROM passages WHERE id IN (SELECT value FROM json_each(?))",
+                          (str(ranked_ids(client, query)),)).fetchall()  # fmt: skip
+    assert body["facets"]["finding"] == dict(Counter(r[0] for r in rows if r[0]))
+
+
+def test_the_catalogue_keeps_documents_with_passages_of_a_finding_and_counts_them(client, built):
+    with database(built[0]) as db:
+        weak = db.execute("SELECT count(*) FROM passages WHERE finding = 'weakness'").fetchone()[0]
+    body = client.get("/api/documents?finding=weakness").get_json()
+    assert [(d["id"], d["with_finding"]) for d in body["documents"]] == [(NOTTS, weak)]
+    page = client.get("/documents?finding=weakness").get_data(as_text=True)
+    assert "1 document" in page and "Passages: weakness" in page and f">{weak}</a>" in page
+    assert client.get("/api/documents?finding=awful").status_code == 400
+
+
+def test_the_page_says_which_quotation_is_whose(client, built):
+    """A passage quoting several people lists each quotation's opening words with its speaker's role, in order."""
+    body = api(client, "q=social+workers+families+court&mode=keyword&k=100&fold=off&document=survey")
+    several = next(r for r in body["results"] if len(r.get("quotes", [])) > 1)
+    assert [q["role"] for q in several["quotes"]][:1] == several["roles"][:1]
+    assert all(several["text"][q["start"] : q["end"]] == q["text"] for q in several["quotes"])
+    words = " ".join(several["quotes"][1]["text"].split()[:8])
+    html = client.get("/?q=social+workers+families+court&mode=keyword&k=100&fold=off&document=survey")
+    html = html.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+    assert 'aria-label="Who said each quotation"' in html and f"<q>{words}" in html

@@ -254,3 +254,20 @@ def test_an_ofsted_judgement_heading_set_over_two_lines_labels_the_paragraphs_un
     assert titles == ["What needs to improve?", wrapped]
     heading = next(h for h in doc.headings if h.title == wrapped)
     assert doc.text.index("2. Children aged 16") > heading.start > doc.text.index("Waiting time")
+
+
+def test_an_ofsted_judgement_heading_without_its_the_is_a_heading(tmp_path):
+    """Lewisham's report (and others of its year) head its judgements 'Experiences and progress of …: good', without
+    'The': its help and protection paragraphs were labelled 'What needs to improve?', and the check against
+    pdftotext missed it, reading the same wording."""
+    page = [
+        "What needs to improve?",
+        "- Tracking arrangements for children who are subject to pre-proceedings.",
+        "Experiences and progress of children who need help and protection: good",
+        "1. Leaders reviewed early help services in 2020 and following a new strategy,",
+        "ensured that they were better targeted at need.",
+        "2. Contacts and referrals are managed within a timely and effective system.",
+    ]
+    doc = pdf.load(make_pdf(tmp_path / "ofsted.pdf", [page]))
+    heading = "Experiences and progress of children who need help and protection: good"
+    assert [h.title for h in doc.headings] == ["What needs to improve?", heading]

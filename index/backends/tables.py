@@ -19,14 +19,15 @@ DOCUMENT_FIELDS = (
 )  # fmt: skip
 DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)
 PASSAGE_COLUMNS = (
-    'id, document_id, start, "end", page, page_end, page_label, section, tokens, text, section_judgement, roles'
+    'id, document_id, start, "end", page, page_end, page_label, section, tokens, text, section_judgement, roles, '
+    "finding, quotes"
 )
 DOCUMENT_ROW = f"{DOCUMENT_COLUMNS}, judgement, judgements, date_start, date_end, text, pages, headings"  # document_row()
 SELECT_DOCUMENTS = f"SELECT {DOCUMENT_COLUMNS}, judgements FROM documents ORDER BY id"
 SELECT_DOCUMENT_TEXT = "SELECT text, pages, headings FROM documents WHERE id = ?"
 SELECT_DOCUMENT_PASSAGES = f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE document_id = ? ORDER BY start"
 SELECT_PAGE_PASSAGES = f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE page = ? ORDER BY document_id, start"
-SELECT_FACTS = "SELECT id, document_id, dup_group FROM passages"
+SELECT_FACTS = "SELECT id, document_id, dup_group, finding FROM passages"
 SELECT_ROLES = "SELECT passage_id, role FROM passage_roles"
 SELECT_ALLOWED = "SELECT p.id FROM passages p JOIN documents d ON d.id = p.document_id WHERE {where}"
 PASSAGE_COUNTS = "SELECT d.path, count(p.id) FROM documents d LEFT JOIN passages p ON p.document_id = d.id GROUP BY d.id"
@@ -38,21 +39,24 @@ COLUMNS = {
     "document": "d.id",
     "local_authority": "d.local_authority",
     "judgement": "d.judgement",
+    "finding": "p.finding",
 }
 WORDS = re.compile(r"[^\W\d_]{3,}")
 
 
 def row_to_passage(row: tuple) -> Passage:
     """A passages row as a Passage."""
-    pid, document_id, start, end, page, page_end, label, section, tokens, text, judgement, roles = row
+    pid, document_id, start, end, page, page_end, label, section, tokens, text, judgement, roles, finding, quotes = row
     roles = tuple(roles.split("|")) if roles else ()
-    return Passage(document_id, text, start, end, page, page_end, section, tokens, label, pid, judgement, roles)
+    quotes = tuple(tuple(quote) for quote in json.loads(quotes)) if quotes else ()
+    return Passage(document_id, text, start, end, page, page_end, section, tokens, label, pid, judgement, roles,
+                   finding, quotes)  # fmt: skip
 
 
 def passage_row(p: Passage, group: int) -> tuple:
     """A Passage, with its near-duplicate group, as a passages row (PASSAGE_COLUMNS, then dup_group)."""
     return (p.id, p.document_id, p.start, p.end, p.page, p.page_end, p.page_label, p.section, p.tokens, p.text,
-            p.section_judgement, "|".join(p.roles), group)  # fmt: skip
+            p.section_judgement, "|".join(p.roles), p.finding, json.dumps(p.quotes) if p.quotes else "", group)  # fmt: skip
 
 
 def document_row(d: Document) -> tuple:

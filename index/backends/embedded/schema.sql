@@ -37,6 +37,8 @@ CREATE TABLE passages (
     text        TEXT NOT NULL,
     section_judgement TEXT NOT NULL,  -- the grade its section heading carries
     roles       TEXT NOT NULL,  -- the speaker roles of the quotations it holds, '|'-separated
+    finding     TEXT NOT NULL,  -- in an inspection report: weakness, strength or neutral (ingest/findings.py)
+    quotes      TEXT NOT NULL,  -- JSON [[start, end, role], …]: each quotation it holds, offsets within text
     dup_group   INTEGER NOT NULL  -- passages saying the same thing share one group (the smallest id among them)
 );
 CREATE INDEX passages_by_document ON passages(document_id, start);

@@ -29,7 +29,7 @@ CREATE TABLE documents (
 );
 CREATE TABLE passages (
     id integer PRIMARY KEY, document_id text NOT NULL, start integer, "end" integer, page integer, page_end integer,
-    page_label text, section text, tokens integer, text text, section_judgement text, roles text,
+    page_label text, section text, tokens integer, text text, section_judgement text, roles text, finding text, quotes text,
     dup_group bigint, length integer  -- length: tokens of text, title and heading, as BM25 counts them
 );
 CREATE TABLE passage_roles (passage_id integer, role text, PRIMARY KEY (role, passage_id));

@@ -98,7 +98,7 @@ class Facts:
         found = {}
         for name in names:
             if name in ("role", "finding"):
-                rows = self.role_counts(ids) if name == "role" else self.finding_counts(ids)
+                rows = self.passage_counts(name, ids)
             else:
                 rows = self.field_counts(name, present, per_document[present])
             dated = name in ("year", "month")
@@ -126,30 +126,30 @@ class Facts:
             for combo, p, d in zip(combos.tolist(), passages.tolist(), documents.tolist())
         ]
 
-    def finding_counts(self, ids: np.ndarray) -> list[tuple[str, int, int]]:
-        """(finding, passages with it, documents with such a passage) among the given passages."""
-        codes = self.finding[ids]
-        passages = np.bincount(codes, minlength=len(self.finding_names))
-        pairs = np.unique(codes.astype(np.int64) * len(self.names) + self.document[ids])  # each (finding, document)
-        documents = np.bincount(pairs // max(len(self.names), 1), minlength=len(self.finding_names))
-        return [(self.finding_names[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(passages[1:]) + 1]
+    def passage_counts(self, name: str, ids: np.ndarray) -> list[tuple[str, int, int]]:
+        """(value, passages with it, documents with such a passage) of a passage field, role or finding, among the
+        given passages (a passage quoting several roles counts under each)."""
+        if name == "role":
+            held = np.zeros(len(self.document), dtype=bool)
+            held[ids] = True
+            chosen = held[self.role_passage]
+            codes, owners, names = self.role_code[chosen], self.document[self.role_passage[chosen]], self.role_names
+        else:  # finding: code 0 is none, left out
+            codes, owners, names = self.finding[ids].astype(np.int64), self.document[ids], self.finding_names
+        passages = np.bincount(codes, minlength=len(names))
+        pairs = np.unique(codes * len(self.names) + owners)  # each (value, document) once
+        documents = np.bincount(pairs // max(len(self.names), 1), minlength=len(names))
+        return [(names[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(passages) if names[n]]
+
+    def finding_codes(self, findings: tuple[str, ...]) -> np.ndarray:
+        """Whether each passage id has one of `findings`."""
+        return np.isin(self.finding, [self.finding_names.index(value) for value in findings])
 
     def with_finding(self, findings: tuple[str, ...]) -> dict[str, int]:
         """Each document with passages of any of `findings`, and how many it has."""
-        chosen = np.isin(self.finding, [self.finding_names.index(value) for value in findings])
+        chosen = self.finding_codes(findings)
         counts = np.bincount(self.document[chosen], minlength=len(self.names))
         return {self.names[n]: int(counts[n]) for n in np.flatnonzero(counts)}
-
-    def role_counts(self, ids: np.ndarray) -> list[tuple[str, int, int]]:
-        """(role, passages quoting it, documents with such a passage) among the given passages."""
-        held = np.zeros(len(self.document), dtype=bool)
-        held[ids] = True
-        chosen = held[self.role_passage]
-        codes, owners = self.role_code[chosen], self.document[self.role_passage[chosen]]
-        passages = np.bincount(codes, minlength=len(self.role_names))
-        pairs = np.unique(codes * len(self.names) + owners)  # each (role, document) once
-        documents = np.bincount(pairs // max(len(self.names), 1), minlength=len(self.role_names))
-        return [(self.role_names[n], int(passages[n]), int(documents[n])) for n in np.flatnonzero(passages)]
 
     def facets(self, ids: list[int], most: int = FACET_VALUES) -> dict[str, dict[str, int]]:
         """For each facet field, value -> number of the given passages with it: its `most` commonest values (most
@@ -159,8 +159,7 @@ class Facts:
         found = {}
         for name in FACETS:
             if name in ("role", "finding"):
-                rows = self.role_counts(ids) if name == "role" else self.finding_counts(ids)
-                rows = sorted(rows, key=lambda row: (-row[1], row[0]))[:most]
+                rows = sorted(self.passage_counts(name, ids), key=lambda row: (-row[1], row[0]))[:most]
                 found[name] = {value: passages for value, passages, _ in rows}
                 continue
             counts = np.bincount(self.codes[name], weights=per_document, minlength=len(self.labels[name]))
@@ -184,5 +183,5 @@ class Facts:
             quoting = [i for i, roles in self.roles.items() if wanted.intersection(roles)]
             mask &= np.isin(np.arange(len(mask)), quoting)
         if filters.finding:
-            mask &= np.isin(self.finding, [self.finding_names.index(value) for value in filters.finding])
+            mask &= self.finding_codes(filters.finding)
         return mask

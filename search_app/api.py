@@ -17,7 +17,7 @@ from index.query import QueryError
 from index.request import MAX_RESULTS, SearchRequest
 from index.results import Results
 from index.search import UnknownPassage, citation
-from ingest.findings import criticisms
+from ingest.findings import criticised
 from search_app import exports, schemas
 from search_app.limits import held
 from search_app.params import DOCUMENT_FILTERS, cursor, read_request
@@ -67,7 +67,7 @@ def hit_result(hit: Hit) -> schemas.Result:
     if passage.finding:
         graded |= {"finding": passage.finding, "criticisms": [
             schemas.Criticism(text=passage.text[start:end], start=start, end=end, phrase=phrase)
-            for start, end, phrase in criticisms(passage.text, passage.section)
+            for start, end, phrase in criticised(passage)
         ]}  # fmt: skip
     return schemas.Result(
         rank=hit.rank, score=hit.score, passage_id=passage.id, passage_key=passage_key(passage), text=passage.text,
@@ -262,24 +262,26 @@ def documents():
     if form not in ("json", "csv"):
         raise QueryError(f"format for /api/documents is json or csv, got {form!r}.")
     counts = {entry.id: entry for entry in searcher().current().manifest.documents.values()}
-    found = catalogue_filters(filters)
+    kept, found = catalogued(filters)
     docs = [
         document_info(d, schemas.CatalogueDocument, path=d.path, source=d.source, licence=d.licence,
                       pages=counts[d.id].pages, passages=counts[d.id].passages, with_finding=found.get(d.id),
                       url=external_url("pages.document", document_id=d.id))
-        for d in searcher().documents() if filters.admits(d) and (not filters.finding or d.id in found)
+        for d in kept
     ]  # fmt: skip
     if form == "csv":
         return catalogue_csv(docs)
     return jsonify(dump(schemas.Catalogue(count=len(docs), filters=filters.as_dict(), documents=docs)))
 
 
-def catalogue_filters(filters) -> dict[str, int]:
-    """QueryError for a passage filter the catalogue cannot apply; with `finding`, each document holding passages
-    of it and how many (the catalogue keeps those documents)."""
+def catalogued(filters) -> tuple[list[Document], dict[str, int]]:
+    """The documents the catalogue lists under `filters`, and with `finding` how many passages of it each holds
+    (only documents holding some are listed); QueryError for `role`, which it cannot apply."""
     if filters.role:
         raise QueryError("role applies to passages, not documents: search with it instead.")
-    return searcher().current().store.facts.with_finding(filters.finding) if filters.finding else {}
+    found = searcher().current().store.facts.with_finding(filters.finding) if filters.finding else {}
+    kept = [d for d in searcher().documents() if filters.admits(d) and (not filters.finding or d.id in found)]
+    return kept, found
 
 
 def catalogue_csv(docs: list[schemas.CatalogueDocument]):

@@ -20,7 +20,7 @@ from bibtexparser.middlewares import LatexEncodingMiddleware
 from bibtexparser.model import Entry, Field
 
 from index.models import Document, Hit, passage_key
-from ingest.findings import criticisms
+from ingest.findings import criticised
 
 FORMATS = {  # format -> (content type, file extension)
     "csv": ("text/csv; charset=utf-8", "csv"),
@@ -99,8 +99,7 @@ def csv_row(hit: Hit, link: str) -> dict:
         "local_authority": document.local_authority, "judgement": document.judgements.get("overall", ""),
         "section_judgement": passage.section_judgement, "roles": "; ".join(passage.roles), "link": link,
         "finding": passage.finding,
-        "criticism": " ".join(passage.text[a:b] for a, b, _ in criticisms(passage.text, passage.section))
-        if passage.finding == "weakness" else "",
+        "criticism": " ".join(passage.text[a:b] for a, b, _ in criticised(passage)),
         "passage_id": passage.id, "passage_key": passage_key(passage), "publisher_url": document.publisher_url,
         "inspection_start": document.inspection_start, "inspection_end": document.inspection_end,
     }  # fmt: skip

@@ -13,9 +13,9 @@ from index.models import FINDINGS, passage_key
 from index.query import QueryError, parse_query
 from index.request import MAX_RESULTS, MODES
 from index.search import citation
-from ingest.findings import criticisms
+from ingest.findings import criticised
 from search_app import api, exports
-from search_app.api import catalogue_filters, hit_url, notices, passage_url, searcher
+from search_app.api import catalogued, hit_url, notices, passage_url, searcher
 from search_app.highlight import highlight
 from search_app.limits import expensive
 from search_app.params import read_request
@@ -123,10 +123,9 @@ def view(hit, query) -> dict:
     url = passage_url(hit.passage, back=request.full_path)
     also = [(p, d, passage_url(p, back=request.full_path)) for p, d in hit.also]
     passage = hit.passage
-    critical = [(passage.text[a:b], phrase) for a, b, phrase in criticisms(passage.text, passage.section)]
     return {"hit": hit, "text": highlight(passage.text, query), "citation": citation(hit), "url": url,
             "reference": reference, "also": also, "copy_text": f"“{passage.text}” {reference}",
-            "criticisms": critical if passage.finding == "weakness" else [],
+            "criticisms": [(passage.text[a:b], phrase) for a, b, phrase in criticised(passage)],
             "quotes": [(quote_opening(passage.text[a:b]), role) for a, b, role in passage.quotes]}  # fmt: skip
 
 
@@ -172,8 +171,7 @@ def catalogue():
     args = request.args
     try:
         filters = read_request(args, searcher().catalogue(), ignore=("q",)).filters
-        found = catalogue_filters(filters)
-        documents = [d for d in searcher().documents() if filters.admits(d) and (not filters.finding or d.id in found)]
+        documents, found = catalogued(filters)
     except QueryError as error:
         return render_template("catalogue.html", args=args, documents=[], error=str(error), facets=[]), 400
     facets = catalogue_facets(documents, filters)

@@ -113,8 +113,8 @@ def named_links(results) -> dict | None:
 
 
 def quote_opening(words: str, most: int = 8) -> str:
-    """The first words of a quotation, to say on the page whose it is."""
-    words = words.split()
+    """The first words of a quotation, without its own opening mark (the page quotes them), to say whose it is."""
+    words = words.lstrip("'‘’“”\"").split()
     return " ".join(words[:most]) + (" …" if len(words) > most else "")
 
 

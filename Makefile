@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
-FAST := not model and not corpus and not browser and not postgres and not cluster and not office
+FAST := not model and not corpus and not browser and not postgres and not cluster and not office and not ocr
 
 .PHONY: setup setup-dev index run lint check test evaluate lock soak
 

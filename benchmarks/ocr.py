@@ -22,6 +22,7 @@ from pathlib import Path
 from rapidfuzz.distance import Levenshtein
 
 from benchmarks.common import ROOT
+from ingest.ocr import LANGUAGE, SETTINGS, SINGLE  # Tesseract single-threaded, as at ingest
 
 FOLD = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " ", "ﬁ": "fi", "ﬂ": "fl"})
 
@@ -51,7 +52,8 @@ def ocr(pdf: Path, page: int, dpi: int, folder: Path) -> tuple[str, float]:
     started = time.perf_counter()
     image = folder / f"page-{dpi}"
     run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-gray", "-png", "-singlefile", str(pdf), str(image)])
-    text = run(["tesseract", f"{image}.png", "-", "-l", "eng", "--psm", "3"])
+    text = subprocess.run(["tesseract", f"{image}.png", "-", "-l", LANGUAGE, *SETTINGS.split()], env=SINGLE,
+                          capture_output=True, text=True, check=True, timeout=300).stdout  # fmt: skip
     return text, time.perf_counter() - started
 
 

@@ -60,6 +60,11 @@ class Config:
     max_passages: int
     max_seconds: int
     max_memory_mb: int
+    max_members: int
+    max_archive_mb: int
+    max_archive_ratio: int
+    max_archive_depth: int
+    ocr: bool
     page_max_pixels: int
     page_max_points: int
     page_cache_mb: int
@@ -90,7 +95,7 @@ def load_config(path: str | Path | None = None) -> Config:
         value = data.get(section, {}).get(key, default)
         if type(value) is not type(default):
             raise ValueError(f"{source}: [{section}] {key} should be {type(default).__name__}, got {value!r}")
-        if isinstance(value, int) and value < (0 if key in NON_NEGATIVE else 1):
+        if type(value) is int and value < (0 if key in NON_NEGATIVE else 1):
             raise ValueError(f"{source}: [{section}] {key} should be above zero, got {value}")
         values[key] = value
     unknown = {(s, k) for s, table in data.items() for k in table} - set(SETTINGS)

@@ -8,7 +8,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-FORMAT = 8  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
+FORMAT = 9  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
 MANIFEST = "manifest.json"
 
 
@@ -54,6 +54,7 @@ class DocumentEntry:
     pages: int
     passages: int
     added: str = ""
+    file: str = ""  # the corpus file it came out of, when that is an email or archive ("": the path itself)
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,12 @@ class Manifest:
 
     @property
     def fingerprints(self) -> dict[str, str]:
-        """Fingerprint of each indexed document, by path."""
-        return {path: entry.fingerprint for path, entry in self.documents.items()}
+        """Fingerprint of each corpus file indexed, by its path (an email or archive once for all it holds)."""
+        return {entry.file or path: entry.fingerprint for path, entry in self.documents.items()}
+
+    def paths_from(self, file: str) -> list[str]:
+        """The paths of the documents indexed from one corpus file."""
+        return [path for path, entry in self.documents.items() if (entry.file or path) == file]
 
     def to_json(self) -> str:
         signature = asdict(self.signature)

@@ -31,6 +31,11 @@ class Heading:
     title: str
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
+PARAGRAPHED = {"docx", "odt", "rtf"}
+TABULAR = {"xlsx", "ods", "csv"}
+
+
 @dataclass
 class Document:
     """A source document: metadata plus its extracted text, pages and headings."""
@@ -54,9 +59,33 @@ class Document:
     inspection_end: str = ""
     judgements: dict[str, str] = field(default_factory=dict)  # JUDGEMENTS key -> one of GRADES
 
+    parent: str = ""  # the id of the message or archive this document came out of ("" for a file of its own)
+    sender: str = ""  # an email's From, To and Cc headers
+    recipients: str = ""
+    within: str = ""  # what it came in, as citations say it: 'attachment to the email “…” from …, 2024-05-14'
+    ocr_words: list[tuple[int, int, float]] = field(default_factory=list, repr=False)  # words read by OCR: (start,
+    # end, confidence) in text; kept only until its passages have their confidence (not stored)
+
     @property
     def is_pdf(self) -> bool:
         return self.path.lower().endswith(".pdf")
+
+    @property
+    def paged(self) -> bool:
+        """Whether its locations are pages with an image to show: a PDF or a scanned image."""
+        return self.is_pdf or self.path.lower().endswith(IMAGE_SUFFIXES)
+
+    @property
+    def locator(self) -> str:
+        """What a passage's location names: page, paragraph (Word, OpenDocument, RTF), rows (spreadsheets) or ""."""
+        suffix = self.path.lower().rpartition(".")[2]
+        return "page" if self.paged else "paragraph" if suffix in PARAGRAPHED else "rows" if suffix in TABULAR else ""
+
+    def location(self, page_label: str) -> str:
+        """A passage's place, as citations write it: 'p. 5', '¶ 12–14', 'Sheet1, rows 2–21' (or "")."""
+        if not page_label or not self.locator:
+            return ""
+        return f"p. {page_label}" if self.locator == "page" else page_label
 
 
 @dataclass(frozen=True)
@@ -77,6 +106,11 @@ class Passage:
     roles: tuple[str, ...] = ()  # the speaker roles of the quotations it holds, in a survey write-up
     finding: str = ""  # in an inspection report: weakness, strength or neutral (ingest/findings.py)
     quotes: tuple[tuple[int, int, str], ...] = ()  # (start, end, role) of each quotation it holds, within text
+    confidence: float | None = None  # read by OCR: Tesseract's mean word confidence (0-100) over its words
+
+    @property
+    def ocr(self) -> bool:
+        return self.confidence is not None
 
 
 def letters(text: str) -> str:

@@ -410,6 +410,5 @@ def citation(hit_or_document: Hit | Document, page_label: str = "") -> str:
         if document.inspection_end and document.inspection_end != visit:
             visit += f" to {document.inspection_end}"
         parts[2] = f"published {document.date}, inspected {visit}"
-    if page_label and document.is_pdf:
-        parts.append(f"p. {page_label}")
+    parts += [document.within, document.location(page_label)]
     return ", ".join(part for part in parts if part)

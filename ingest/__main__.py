@@ -131,7 +131,9 @@ def print_report(report: Report) -> None:
         say(f"Nothing changed ({counts or 'no documents'}); index {report.version or '(none)'} stays published")
     else:
         say(
-            f"Indexed {t['documents']} documents ({counts}), {t['pages']} pages, {t['passages']} passages "
+            f"Indexed {t['documents']} documents"
+            + (f" from {t['files']} files" if t["files"] != t["documents"] else "")
+            + f" ({counts}), {t['pages']} pages, {t['passages']} passages "
             f"in {report.seconds} s; published index {report.version}"
             + (f" (previous {report.previous}, kept for --rollback)" if report.previous else "")
         )

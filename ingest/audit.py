@@ -1,5 +1,6 @@
 """python -m ingest --audit: an independent extractor (poppler's pdftotext) confirms that every PDF passage's words
-are on the page it cites."""
+are on the page it cites; a passage read by OCR (a scanned page, an image) is checked against Tesseract's reading
+of its page made again from the file."""
 
 from __future__ import annotations
 
@@ -11,9 +12,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pypdfium2
+from PIL import Image, ImageSequence
+
 from index.backends import open_backend
 from index.config import Config
 from index.models import letters
+from ingest import ocr
+from ingest.pdf import scan_image
 
 WORD = re.compile(r"[^\W\d_]+|\d+")  # letter runs and digit runs: a footnote number glued to a word counts apart
 
@@ -41,9 +47,27 @@ class DocumentAudit:
     missing: list[str] = field(default_factory=list)  # passage id and page, with the words not found
 
 
+def scanned_pages(path: Path, numbers: set[int]) -> dict[int, str]:
+    """Tesseract's text of the given pages (1-based) of a PDF or image, rendered as at ingest."""
+    if path.suffix.lower() == ".pdf":
+        document = pypdfium2.PdfDocument(path)
+        try:
+            images = {n: scan_image(document, n - 1) for n in numbers if n <= len(document)}
+        finally:
+            document.close()
+    else:
+        with Image.open(path) as image:
+            images = {n: frame.copy() for n, frame in enumerate(ImageSequence.Iterator(image), start=1) if n in numbers}
+    return {n: "\n".join(ocr.read(image).lines) for n, image in images.items()}
+
+
 def audit_document(path: Path, passages) -> DocumentAudit:
-    """Check each passage against pdftotext's text of its page."""
-    pages = poppler_pages(path)
+    """Check each passage against pdftotext's text of its page (Tesseract's, for a passage read by OCR)."""
+    passages = list(passages)
+    pages = poppler_pages(path) if path.suffix.lower() == ".pdf" else []
+    for number, text in scanned_pages(path, {p.page for p in passages if p.ocr}).items():
+        pages += [""] * (number - len(pages))
+        pages[number - 1] = text
     flat = [letters(page) for page in pages]
     counts = [words(page) for page in pages]
     report = DocumentAudit(path.name)
@@ -72,5 +96,5 @@ def audit_index(config: Config) -> list[DocumentAudit]:
     return [
         audit_document(config.corpus / document.path, build.store.document_passages(document.id))
         for document in sorted(build.store.documents.values(), key=lambda d: d.path)
-        if document.is_pdf
+        if document.paged and (config.corpus / document.path).is_file()  # not a PDF inside an email or archive
     ]

@@ -79,7 +79,7 @@ def build_index(
                     for ahead in queue[:2]:
                         extractor.prefetch(ahead)
                     queue.pop(0)
-                ingest_one(builder, extractor, reuse, path, entry, ids)
+                ingest_one(builder, extractor, reuse, path, entry, ids, report)
                 if progress:
                     progress(Progress(number, len(planned), entry))
             if not builder.documents:
@@ -93,17 +93,24 @@ def build_index(
 
 
 def ingest_one(
-    builder: Builder, extractor: Extractor, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]
+    builder: Builder,
+    extractor: Extractor,
+    reuse: Build | None,
+    path: Path,
+    entry: DocumentReport,
+    ids: dict[str, str],
+    report: Report,
 ) -> None:
     """Reuse or (re-)ingest one file into the builder, filling in its report entry; failures are never raised.
 
     A file that fails now, or failed before and has not changed (status FAILED from the plan), keeps its
-    version in `reuse`, the published build, if it has one there (`reuse` is None on a full rebuild)."""
+    version in `reuse`, the published build, if it has one there (`reuse` is None on a full rebuild). An email or
+    archive gives several documents; a member of it that fails gets a report entry of its own."""
     started, flushed = time.monotonic(), builder.flushed_seconds  # a batch embedded now is shared out later
-    document = None
+    taken = None
     if entry.status != Status.FAILED:
         try:
-            document, passages = add_or_keep(builder, extractor, reuse, path, entry, ids)
+            taken = add_or_keep(builder, extractor, reuse, path, entry, ids, report)
         except Exception as error:  # one bad file must not stop the corpus
             entry.status = Status.FAILED
             entry.reason = (
@@ -111,31 +118,66 @@ def ingest_one(
                 if isinstance(error, LoadError)
                 else f"could not be read ({type(error).__name__}: {error}); check the file"
             )
-    if document is None:
-        if reuse is None or entry.path not in reuse.manifest.documents:
+    if taken is None:
+        if reuse is None or not reuse.manifest.paths_from(entry.path):
             return
-        document, passages, vectors = reuse.take(entry.path)
-        builder.keep(document, passages, vectors)
+        taken = [keep(builder, reuse, stored, entry.path) for stored in reuse.manifest.paths_from(entry.path)]
         entry.kept = True
-    ids[document.id] = entry.path
-    entry.pages, entry.passages = len(document.pages), len(passages)
+    for document, _ in taken:
+        ids[document.id] = entry.path
+    entry.pages, entry.passages = sum(len(d.pages) for d, _ in taken), sum(len(p) for _, p in taken)
+    entry.documents = len(taken)
     entry.seconds = round(time.monotonic() - started - (builder.flushed_seconds - flushed), 2)
 
 
+def keep(builder: Builder, reuse: Build, stored: str, file: str) -> tuple[Document, list[Passage]]:
+    """Copy one document of the published build, unchanged, into the new one."""
+    document, passages, vectors = reuse.take(stored)
+    builder.keep(document, passages, vectors)
+    if stored != file:
+        builder.files[stored] = file
+    return document, passages
+
+
 def add_or_keep(
-    builder: Builder, extractor: Extractor, reuse: Build | None, path: Path, entry: DocumentReport, ids: dict[str, str]
-) -> tuple[Document, list[Passage]]:
-    """Copy an unchanged document from the published build, or extract, chunk and embed a new or changed one."""
+    builder: Builder,
+    extractor: Extractor,
+    reuse: Build | None,
+    path: Path,
+    entry: DocumentReport,
+    ids: dict[str, str],
+    report: Report,
+) -> list[tuple[Document, list[Passage]]]:
+    """Copy an unchanged file's documents from the published build, or extract, chunk and embed a new or changed
+    one's (an email's message and attachments, an archive's members: each a document)."""
 
     def check_unique(document: Document) -> None:
         if document.id in ids:
-            raise LoadError(path, f"has the same name as {ids[document.id]}", "rename one of them")
+            raise LoadError(path, f"{document.path} has the same name as {ids[document.id]}", "rename one of them")
 
     if entry.status == Status.UNCHANGED:
-        document, passages, vectors = reuse.take(entry.path)
+        taken = [keep(builder, reuse, stored, entry.path) for stored in reuse.manifest.paths_from(entry.path)]
+        for document, _ in taken:
+            check_unique(document)
+        return taken
+    bundle = extractor.load(path)
+    names = [document.id for document in bundle.documents]
+    for document in bundle.documents:
         check_unique(document)
-        builder.keep(document, passages, vectors)
-        return document, passages
-    document = extractor.load(path)
-    check_unique(document)
-    return document, builder.add(document)
+        if names.count(document.id) > 1:
+            raise LoadError(path, f"holds two documents named {document.id!r}", "rename one of them")
+    taken = []
+    for document in bundle.documents:
+        try:
+            taken.append((document, builder.add(document)))
+        except LoadError as error:  # an attachment or member with nothing to index: the rest are kept
+            if len(bundle.documents) == 1:
+                raise
+            bundle.failed[document.path] = f"{error.problem}; {error.fix}"
+            continue
+        if document.path != entry.path:
+            builder.files[document.path] = entry.path
+    report.files += [DocumentReport(inner, Status.FAILED, fingerprint=entry.fingerprint, reason=why)
+                     for inner, why in bundle.failed.items()]  # fmt: skip
+    report.ignored += bundle.ignored
+    return taken

@@ -21,6 +21,7 @@ from ingest.chunking import Settings, TooMany, chunk_document
 from ingest.cluster import Cluster
 from ingest.errors import LoadError
 from ingest.metadata import add_passage_facts
+from ingest.ocr import confidence
 from ingest.plan import LIBRARIES, signature
 from ingest.report import DocumentReport
 
@@ -51,6 +52,7 @@ class Builder:
         self.flushed_seconds = 0.0  # time spent embedding batches so far
         self.sent: list[tuple[list[tuple[int, list[str]]], object]] = []  # (pending, future) embedding on the cluster
         self.previous: Manifest | None = None  # the published build's, for when each document was first indexed
+        self.files: dict[str, str] = {}  # document path -> the email or archive it came out of
 
     def keep(self, document: Document, passages: list[Passage], vectors: np.ndarray | None) -> None:
         self.documents.append(document)
@@ -93,9 +95,12 @@ class Builder:
             problem = f"{chars:,} characters, more than fit in {most:,} passages ([limits] max_passages)"
             raise LoadError(Path(document.path), f"{problem}: over the limit of {most:,} ([limits] max_passages)", fix)
         try:
-            return add_passage_facts(document, chunk_document(document, settings, most, self.config.max_seconds))
+            passages = add_passage_facts(document, chunk_document(document, settings, most, self.config.max_seconds))
         except TooMany as error:
             raise LoadError(Path(document.path), str(error), fix) from None
+        if document.ocr_words:  # read by OCR: each passage's words' mean confidence
+            passages = [replace(p, confidence=confidence(document.ocr_words, p.start, p.end)) for p in passages]
+        return passages
 
     def flush(self) -> None:
         """Embed the passages waiting for vectors, all together (on the cluster: start them, and go on)."""
@@ -142,7 +147,9 @@ class Builder:
             signature(self.config),
             dimensions,
             {
-                d.path: DocumentEntry(d.id, d.fingerprint, len(d.pages), per_document[d.id], added(d))
+                d.path: DocumentEntry(
+                    d.id, d.fingerprint, len(d.pages), per_document[d.id], added(d), self.files.get(d.path, "")
+                )
                 for d in self.documents
             },  # fmt: skip
             {f.path: FailedEntry(f.fingerprint, f.reason) for f in failed},

@@ -131,6 +131,12 @@ def section_at(document: Document, offset: int) -> str:
     return document.headings[i].title if i >= 0 else ""
 
 
+def paragraph_label(starts: list[int], start: int, end: int) -> str:
+    """Where a passage is in a document without pages: its paragraphs, counted from 1 ('¶ 3', '¶ 3–5')."""
+    first, last = bisect.bisect_right(starts, start), bisect.bisect_right(starts, end - 1)
+    return f"¶ {first}" if first == last else f"¶ {first}–{last}"
+
+
 class TooMany(ValueError):
     """Chunking stopped: more passages than allowed, or longer than allowed."""
 
@@ -139,6 +145,7 @@ def chunk_document(document: Document, settings: Settings, most: int = 0, second
     """Passages covering the document's text, none crossing a page boundary. With `most` or `seconds`, TooMany as
     soon as the passages, or the time taken, pass them (checked page by page)."""
     passages, started = [], time.monotonic()
+    paragraphs = [0] + [m.end() for m in re.finditer(r"\n\n", document.text)] if document.locator == "paragraph" else []
     for page in document.pages:
         if most and len(passages) > most:
             raise TooMany(f"over {most:,} passages, over the limit of {most:,} ([limits] max_passages)")
@@ -156,7 +163,7 @@ def chunk_document(document: Document, settings: Settings, most: int = 0, second
                     page.number,
                     section_at(document, start),
                     count_tokens(body),
-                    page.label or str(page.number),
+                    paragraph_label(paragraphs, start, end) if paragraphs else page.label or str(page.number),
                 )
             )
     if most and len(passages) > most:

@@ -11,12 +11,52 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from index.embedding import file_sha256
-from index.models import KINDS, Document
-from ingest import html, pdf, text
-from ingest.errors import LoadError
+from index.models import IMAGE_SUFFIXES, KINDS, Document
+from ingest import archive, html, images, mail, office, pdf, sheets, text
+from ingest.errors import LoadError, Unsupported
+from ingest.members import Bundle, Limits
 from ingest.metadata import add_inspection_facts
 
-LOADERS = {".pdf": pdf.load, ".html": html.load, ".htm": html.load, ".txt": text.load, ".md": text.load}
+# suffix -> loader(path, limits, depth): a Document, or a Bundle for a file holding others (email, archive)
+LOADERS = {
+    ".pdf": lambda path, limits, depth: pdf.load(path, limits.ocr, limits.seconds),
+    ".html": lambda path, limits, depth: html.load(path),
+    ".htm": lambda path, limits, depth: html.load(path),
+    ".txt": lambda path, limits, depth: text.load(path),
+    ".md": lambda path, limits, depth: text.load(path),
+    ".docx": lambda path, limits, depth: office.load_docx(path),
+    ".odt": lambda path, limits, depth: office.load_odt(path),
+    ".rtf": lambda path, limits, depth: office.load_rtf(path),
+    ".xlsx": lambda path, limits, depth: sheets.load_xlsx(path),
+    ".ods": lambda path, limits, depth: sheets.load_ods(path),
+    ".csv": lambda path, limits, depth: sheets.load_csv(path),
+    ".eml": lambda path, limits, depth: mail.load_eml(path, limits, read, depth),
+    ".msg": lambda path, limits, depth: mail.load_msg(path, limits, read, depth),
+    ".zip": lambda path, limits, depth: archive.load_zip(path, limits, read, depth),
+} | {suffix: lambda path, limits, depth: images.load(path, limits.ocr, limits.seconds, limits.max_pages)
+     for suffix in IMAGE_SUFFIXES}  # fmt: skip
+# formats recognised and refused, with the fix (a macro-enabled or old binary Office file is never opened)
+REFUSED = {
+    ".docm": "a macro-enabled Word document; save it as .docx (without macros) and add that instead",
+    ".xlsm": "a macro-enabled Excel workbook; save it as .xlsx (without macros) and add that instead",
+    ".doc": "an old binary Word document; save it as .docx and add that instead",
+    ".xls": "an old binary Excel workbook; save it as .xlsx and add that instead",
+}
+
+
+def read(path: Path, limits: Limits, depth: int = 0) -> Document | Bundle:
+    """A file's document (or, for an email or archive, its documents), by the loader for its suffix."""
+    suffix = path.suffix.lower()
+    if suffix in REFUSED:
+        problem, _, fix = REFUSED[suffix].partition("; ")
+        raise LoadError(path, problem, fix)
+    if suffix not in LOADERS:
+        raise Unsupported(path, f"not a supported format ({', '.join(LOADERS)})", "convert it to one of them")
+    if limits.max_pages and suffix == ".pdf":
+        pdf.check_pages(path, limits.max_pages)
+    return LOADERS[suffix](path, limits, depth)
+
+
 METADATA_SUFFIX = ".toml"
 METADATA_KEYS = ("title", "publisher", "date", "kind", "source", "publisher_url", "licence")
 WEB_ADDRESS = re.compile(r"https?://[^\s/]+\.[^\s]+")  # the publisher's page: a web address and nothing else
@@ -66,7 +106,7 @@ def scan_corpus(root: Path) -> Scan:
         if is_hidden(path, root) or path in scan.refused or not path.is_file():
             continue
         suffix = path.suffix.lower()
-        if suffix in LOADERS:
+        if suffix in LOADERS or suffix in REFUSED:
             scan.documents.append(path)
         elif suffix != METADATA_SUFFIX:
             scan.ignored.append(path)
@@ -119,16 +159,30 @@ def file_hashes(path: Path) -> tuple[str, str]:
     return content, hashlib.sha256(content.encode() + b"\0" + metadata).hexdigest()
 
 
-def load_document(path: Path, root: Path, max_pages: int = 0) -> Document:
-    """Extract a document and apply its metadata; raises LoadError for unreadable files (and, given max_pages,
-    for PDFs with more pages)."""
+def load_document(path: Path, root: Path, limits: Limits = Limits()) -> Bundle:
+    """Extract a file's documents (one, or an email's message and attachments, or an archive's members) and apply
+    its metadata sidecar to each (its title to the file's own document only); raises LoadError for an unreadable
+    file, one over a limit, or one holding nothing readable."""
     metadata = read_metadata(path)  # checked first: a bad sidecar fails fast
-    loader = LOADERS[path.suffix.lower()]
-    if max_pages and loader is pdf.load:
-        pdf.check_pages(path, max_pages)
-    document = loader(path)
-    document.path = path.relative_to(root).as_posix()
-    document.sha256, document.fingerprint = file_hashes(path)
-    for key, value in metadata.items():
-        setattr(document, key, value)
-    return add_inspection_facts(document) if document.kind == "inspection" else document
+    found = read(path, limits)
+    bundle = found if isinstance(found, Bundle) else Bundle([found])
+    if not bundle.documents:
+        reasons = "; ".join(f"{where}: {why}" for where, why in list(bundle.failed.items())[:3])
+        raise LoadError(path, "nothing inside could be read" + (f" ({reasons})" if reasons else ""),
+                        "check the file holds documents of a supported format")  # fmt: skip
+    folder = path.relative_to(root).parent.as_posix()
+    sha256, fingerprint = file_hashes(path)
+    for document in bundle.documents:
+        own = document.path == path.name
+        document.path = document.path if folder == "." else f"{folder}/{document.path}"
+        document.sha256 = sha256 if own else document.sha256
+        document.fingerprint = fingerprint
+        for key, value in metadata.items():
+            if own or key != "title":
+                setattr(document, key, value)
+        if document.kind == "inspection":
+            add_inspection_facts(document)
+    prefix = "" if folder == "." else f"{folder}/"
+    bundle.failed = {prefix + where: why for where, why in bundle.failed.items()}
+    bundle.ignored = [prefix + where for where in bundle.ignored]
+    return bundle

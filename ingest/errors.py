@@ -10,3 +10,10 @@ class LoadError(Exception):
 
     def __reduce__(self):  # so that a LoadError raised in the extraction process arrives whole
         return (LoadError, (self.path, self.problem, self.fix))
+
+
+class Unsupported(LoadError):
+    """A file of a format no loader reads (inside an archive or email: listed as ignored, not failed)."""
+
+    def __reduce__(self):
+        return (Unsupported, (self.path, self.problem, self.fix))

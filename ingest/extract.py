@@ -11,9 +11,9 @@ from multiprocessing.pool import AsyncResult, Pool
 from pathlib import Path
 
 from index.config import Config
-from index.models import Document
 from ingest.corpus import load_document
 from ingest.errors import LoadError
+from ingest.members import Bundle, Limits
 
 CONTEXT = multiprocessing.get_context("forkserver")  # children start from a clean process, not a copy of torch
 CONTEXT.set_forkserver_preload(["ingest.corpus"])
@@ -50,7 +50,7 @@ class Extractor:
     def start(self, path: Path) -> AsyncResult:
         if self.pool is None:
             self.pool = context().Pool(1, initializer=limit_memory, initargs=(self.config.max_memory_mb,))
-        return self.pool.apply_async(load_document, (path, self.config.corpus, self.config.max_pages))
+        return self.pool.apply_async(load_document, (path, self.config.corpus, Limits.of(self.config)))
 
     def too_big(self, path: Path) -> bool:
         return path.stat().st_size > self.config.max_file_mb * MB
@@ -60,8 +60,8 @@ class Extractor:
         if path not in self.pending and path.is_file() and not self.too_big(path):
             self.pending[path] = self.start(path)
 
-    def load(self, path: Path) -> Document:
-        """The extracted document, or a LoadError for a bad file or one over a limit."""
+    def load(self, path: Path) -> Bundle:
+        """The extracted documents, or a LoadError for a bad file or one over a limit."""
         limits = self.config
         if self.too_big(path):
             size = path.stat().st_size

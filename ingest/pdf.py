@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -11,11 +12,13 @@ import pypdfium2
 from pypdf import PdfReader
 
 from index.models import Document, Heading, Page
+from ingest import ocr
 from ingest.errors import LoadError
 from ingest.layout import NUMBERED, clean_line, looks_like_heading, title_from_filename
 from ingest.metadata import GRADE
 
 logging.getLogger("pypdf").setLevel(logging.ERROR)
+MIN_LETTERS = 20  # a page with fewer letters in its text layer, and an image on it, is a scan
 EDGE_LINES = 3  # lines at the top and bottom of a page that may be running headers or footers
 
 
@@ -220,20 +223,76 @@ def page_texts(path: Path) -> list[str]:
         document.close()
 
 
-def load(path: Path) -> Document:
-    """A PDF as a Document whose pages map to spans of its text (outline, page labels and title from pypdf)."""
+def scanned(document: pypdfium2.PdfDocument, index: int) -> bool:
+    """Whether a page without text holds an image: a scan, for OCR (an empty page is left empty)."""
+    page = document[index]
+    try:
+        return any(True for _ in page.get_objects(filter=[pypdfium2.raw.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+    finally:
+        page.close()
+
+
+def scan_image(document: pypdfium2.PdfDocument, index: int):
+    """A page (0-based) as the image OCR reads: grey, at ocr.DPI (the same at ingest, audit and highlighting)."""
+    page = document[index]
+    try:
+        return page.render(scale=ocr.DPI / 72, grayscale=True).to_pil()
+    finally:
+        page.close()
+
+
+def ocr_pages(path: Path, raw: list[list[str]], seconds: float) -> dict[int, ocr.Reading]:
+    """Tesseract's reading of each page (0-based index) that has fewer than MIN_LETTERS letters of text and an
+    image on it, rendered at ocr.DPI; within `seconds` in all (0: no limit)."""
+    document = pypdfium2.PdfDocument(path)
+    started, readings = time.monotonic(), {}
+    try:
+        for index, lines in enumerate(raw):
+            if sum(ch.isalpha() for line in lines for ch in line) >= MIN_LETTERS or not scanned(document, index):
+                continue
+            left = seconds - (time.monotonic() - started) if seconds else 0
+            readings[index] = ocr.read(scan_image(document, index), max(left, 1) if seconds else 0)
+    finally:
+        document.close()
+    return readings
+
+
+def load(path: Path, read_scans: bool = False, seconds: float = 0) -> Document:
+    """A PDF as a Document whose pages map to spans of its text (outline, page labels and title from pypdf).
+    With `read_scans`, pages that are scanned images are read by OCR (ingest/ocr.py) within `seconds`."""
     reader = open_reader(path)
     try:
         raw = [[clean_line(x) for x in text.splitlines()] for text in page_texts(path)]
     except Exception as error:
         raise LoadError(path, f"text could not be extracted ({error})", "replace it with a complete copy") from error
     raw = [[line for line in lines if line] for lines in raw]
+    try:
+        readings = ocr_pages(path, raw, seconds) if read_scans and ocr.available() else {}
+    except ocr.OcrError as error:
+        raise LoadError(path, f"{error} ([limits] max_seconds)", ocr.FIX) from None
+    for index, reading in readings.items():
+        raw[index] = [clean_line(line) for line in reading.lines]
     if not any(raw):
-        raise LoadError(path, "no text layer (a scanned PDF?)", "it needs OCR; supply a PDF with text")
+        fix = "install tesseract-ocr and set [limits] ocr = true" if not read_scans or not ocr.available() else ""
+        raise LoadError(path, "no text layer (a scanned PDF?)" + (" and OCR is off" if fix else ", and OCR read no text"),
+                        fix or "supply a clearer scan or a PDF with text")  # fmt: skip
+    meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    title = clean_line(str(meta_title)) if meta_title and len(str(meta_title)) > 5 else title_from_filename(path.stem)
+    return assemble(path, title, raw, list(reader.page_labels), outline_headings(reader), readings)
+
+
+def assemble(
+    path: Path,
+    title: str,
+    raw: list[list[str]],
+    labels: list[str],
+    outline: dict[int, list[str]],
+    readings: dict[int, ocr.Reading],
+) -> Document:
+    """A Document from each page's lines: running headers and footers dropped, lines joined into paragraphs,
+    headings from the outline (else from the layout); pages read by OCR keep their words' confidences."""
     running = running_lines(raw)
-    outline = outline_headings(reader)
-    labels = list(reader.page_labels)
-    parts, pages, headings, pos = [], [], [], 0
+    parts, pages, headings, spans, pos = [], [], [], [], 0
     for index, lines in enumerate(raw):
         body, found = unwrap(strip_edges(lines, running))
         pages.append(Page(index + 1, pos, pos + len(body), labels[index] if index < len(labels) else str(index + 1)))
@@ -241,8 +300,10 @@ def load(path: Path) -> Document:
             headings += locate_titles(body, pos, outline.get(index, []))
         else:
             headings += [Heading(pos + h.start, h.title) for h in found]
+        if index in readings:
+            spans += ocr.word_spans(readings[index].words, body, pos) or [(pos, pos + len(body), readings[index].mean)]
         parts.append(body)
         pos += len(body) + 2
-    meta_title = (reader.metadata or {}).get("/Title") if reader.metadata else None
-    title = clean_line(str(meta_title)) if meta_title and len(str(meta_title)) > 5 else title_from_filename(path.stem)
-    return Document(id=path.stem, path=path.name, title=title, text="\n\n".join(parts), pages=pages, headings=headings)
+    document = Document(id=path.stem, path=path.name, title=title, text="\n\n".join(parts), pages=pages, headings=headings)
+    document.ocr_words = spans
+    return document

@@ -69,6 +69,11 @@ def plan(config: Config, report: Report, previous: Build | None) -> list[tuple[P
             entry.status, entry.reason = Status.FAILED, failed_before[relative].reason
         elif stored.get(relative) == fingerprint and not report.rebuild:
             entry.status = Status.UNCHANGED
+            report.files += [  # an email's or archive's members that failed, kept failed while it is unchanged
+                DocumentReport(inner, Status.FAILED, fingerprint=fingerprint, reason=failed.reason)
+                for inner, failed in failed_before.items()
+                if inner.startswith(f"{relative}/") and failed.fingerprint == fingerprint
+            ]
         planned.append((path, entry))
     present = {entry.path for _, entry in planned} | {f.path for f in report.files}
     report.files += [DocumentReport(relative, Status.REMOVED) for relative in sorted(set(stored) - present)]

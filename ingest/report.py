@@ -46,6 +46,7 @@ class DocumentReport:
     reason: str = ""  # why it failed, or which file it duplicates
     kept: bool = False  # failed, and its previously indexed version is kept in the index
     fingerprint: str = ""
+    documents: int = 1  # the documents it gave: an email's message and attachments, an archive's members
 
 
 @dataclass
@@ -81,7 +82,8 @@ class Report:
     def totals(self) -> dict:
         counts = {str(s): len(self.with_status(s)) for s in Status}
         return {
-            "documents": len(self.indexed),
+            "documents": sum(f.documents for f in self.indexed),
+            "files": len(self.indexed),
             "pages": sum(f.pages for f in self.indexed),
             "passages": sum(f.passages for f in self.indexed),
             "ignored": len(self.ignored),

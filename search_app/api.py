@@ -37,8 +37,11 @@ def document_info(document: Document, model: type[schemas.DocumentInfo] = schema
         "inspection": document.inspection_start
         and schemas.Inspection(start=document.inspection_start, end=document.inspection_end),
         "judgements": document.judgements,
+        "parent": document.parent,
+        "sender": document.sender,
+        "recipients": document.recipients,
     }
-    core = {name: getattr(document, name) for name in ("id", "title", "publisher", "date", "kind")}
+    core = {name: getattr(document, name) for name in ("id", "title", "publisher", "date", "kind", "path")}
     return model(**core, **{name: value for name, value in known.items() if value}, **more)
 
 
@@ -72,6 +75,7 @@ def hit_result(hit: Hit) -> schemas.Result:
     return schemas.Result(
         rank=hit.rank, score=hit.score, passage_id=passage.id, passage_key=passage_key(passage), text=passage.text,
         document=document_info(document), page=passage.page, page_label=passage.page_label, section=passage.section,
+        ocr=passage.ocr, confidence=passage.confidence,
         citation=citation(hit), reference=exports.reference(document, passage.page_label, url),
         url=url, pdf_url=pdf_url if document.is_pdf else None, matched_by=list(hit.matched_by),
         also_in=[schemas.Place(passage_id=p.id, document=schemas.PlaceDocument(id=d.id, title=d.title), page=p.page,
@@ -264,7 +268,7 @@ def documents():
     counts = {entry.id: entry for entry in searcher().current().manifest.documents.values()}
     kept, found = catalogued(filters)
     docs = [
-        document_info(d, schemas.CatalogueDocument, path=d.path, source=d.source, licence=d.licence,
+        document_info(d, schemas.CatalogueDocument, source=d.source, licence=d.licence,
                       pages=counts[d.id].pages, passages=counts[d.id].passages, with_finding=found.get(d.id),
                       url=external_url("pages.document", document_id=d.id))
         for d in kept

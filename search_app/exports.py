@@ -30,7 +30,8 @@ FORMATS = {  # format -> (content type, file extension)
 }
 CSV_COLUMNS = ("rank", "score", "quote", "title", "publisher", "date", "kind", "document_id", "page_label", "page",
                "section", "local_authority", "judgement", "section_judgement", "roles", "finding", "criticism", "citation",
-               "link", "passage_id", "passage_key", "publisher_url", "inspection_start", "inspection_end")  # fmt: skip
+               "link", "passage_id", "passage_key", "publisher_url", "inspection_start", "inspection_end", "ocr",
+               "ocr_confidence", "path", "parent", "sender")  # fmt: skip
 CATALOGUE_COLUMNS = ("id", "title", "publisher", "date", "kind", "local_authority", "judgement", "inspection_start",
                      "inspection_end", "pages", "passages", "with_finding", "path", "source", "licence", "publisher_url",
                      "url")  # fmt: skip
@@ -51,7 +52,8 @@ def reference(document: Document, page_label: str, url: str, today: datetime.dat
     today = today or datetime.date.today()
     url = document.publisher_url or url
     author = document.publisher or "Anonymous"
-    page = f", p. {page_label}" if page_label and document.is_pdf else ""
+    where = document.location(page_label)
+    page = f", {where}" if where else ""
     accessed = f"{today.day} {today:%B %Y}"
     return f"{author} ({year(document)}) {document.title}{page}. Available at: {url} (Accessed: {accessed})."
 
@@ -102,6 +104,8 @@ def csv_row(hit: Hit, link: str) -> dict:
         "criticism": " ".join(passage.text[a:b] for a, b, _ in criticised(passage)),
         "passage_id": passage.id, "passage_key": passage_key(passage), "publisher_url": document.publisher_url,
         "inspection_start": document.inspection_start, "inspection_end": document.inspection_end,
+        "ocr": "yes" if passage.ocr else "", "ocr_confidence": passage.confidence if passage.ocr else "",
+        "path": document.path, "parent": document.parent, "sender": document.sender,
     }  # fmt: skip
 
 
@@ -111,7 +115,7 @@ def cited_documents(hits: list[Hit]) -> list[tuple[Document, list[str]]]:
     for hit in hits:
         document, labels = pages.setdefault(hit.document.id, (hit.document, []))
         label = hit.passage.page_label or str(hit.passage.page)
-        if document.is_pdf and label not in labels:
+        if document.paged and label not in labels:
             labels.append(label)
     return list(pages.values())
 
@@ -136,7 +140,7 @@ def ris_text(hits: list[Hit], links: dict[int, str]) -> str:
                  "notes": [f"Passage {passage_key(passage)}, rank {hit.rank}"]
                  + ([f"Inspected {document.inspection_start} to {document.inspection_end}"]
                     if document.inspection_start else [])}  # fmt: skip
-        if document.is_pdf:
+        if document.paged:
             entry["start_page"] = passage.page_label or str(passage.page)
         entries.append({tag: [one_line(v) for v in value] if isinstance(value, list) else one_line(value)
                         for tag, value in entry.items() if value})  # fmt: skip

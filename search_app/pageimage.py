@@ -8,6 +8,7 @@ under a size limit by removing the images least recently used."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import math
@@ -16,7 +17,6 @@ import os
 import resource
 import threading
 import time
-import unicodedata
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -24,7 +24,11 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageSequence
+
+from ingest import ocr
+from ingest.ocr import letters_of
+from ingest.pdf import scan_image
 
 SCALE = 1.5  # 108 dpi: readable, and a page is about 900 x 1260 pixels
 MB = 1 << 20
@@ -34,22 +38,11 @@ HIGHLIGHT = (255, 208, 0, 110)
 MIN_RUN = 8  # letters in a row that must agree for a stretch of the page to count as the passage's
 
 
-def folded(text: str) -> tuple[str, list[int]]:
-    """Letters and digits of `text` (NFKC, lower case), and for each the index of the character it came from."""
-    out, where = [], []
-    for index, char in enumerate(text):
-        for letter in unicodedata.normalize("NFKC", char).lower():
-            if letter.isalnum():
-                out.append(letter)
-                where.append(index)
-    return "".join(out), where
-
-
 def passage_chars(page_text: str, passage: str) -> list[int]:
     """Indices of the page's characters that spell the passage: the exact run if there is one, else the runs of at
     least MIN_RUN letters the two share in order (the extractors may order columns or hyphens differently)."""
-    page_letters, where = folded(page_text)
-    wanted, _ = folded(passage)
+    page_letters, where = letters_of(page_text)
+    wanted, _ = letters_of(passage)
     if not wanted:
         return []
     at = page_letters.find(wanted)
@@ -95,28 +88,69 @@ def page_scale(width: float, height: float, budget: Budget) -> float:
     return min(SCALE, math.sqrt(budget.max_pixels / max(width * height, 1.0)))
 
 
-def render_page(pdf_path: Path, page_number: int, passage: str, budget: Budget = Budget()) -> bytes:
-    """PNG bytes of a page (1-based) with `passage` highlighted (nothing highlighted when it is "")."""
-    pdf = pdfium.PdfDocument(str(pdf_path))
+def render_page(path: Path, page_number: int, passage: str, budget: Budget = Budget()) -> bytes:
+    """PNG bytes of a page (1-based) of a PDF or scanned image with `passage` highlighted (nothing when it is "");
+    on a page with no text layer (a scan), the highlight comes from the words OCR finds on it."""
+    if path.suffix.lower() != ".pdf":
+        return render_scan(path, page_number, passage, budget)
+    pdf = pdfium.PdfDocument(str(path))
     try:
         page = pdf[page_number - 1]
         width, height = page.get_size()
         scale = page_scale(width, height, budget)
         image = page.render(scale=scale).to_pil().convert("RGBA")
-        if passage:
-            text = page.get_textpage()
-            chars = passage_chars(text.get_text_range(), passage)
-            layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
-            draw = ImageDraw.Draw(layer)
-            for left, bottom, right, top in line_boxes([text.get_charbox(i) for i in chars]):
-                draw.rectangle([left * scale - 1, (height - top) * scale - 1, right * scale + 1,
-                                (height - bottom) * scale + 1], fill=HIGHLIGHT)  # fmt: skip
-            image = Image.alpha_composite(image, layer)
-        out = io.BytesIO()
-        image.convert("RGB").save(out, format="PNG", optimize=True)
-        return out.getvalue()
+        if not passage:
+            return png(image, [])
+        text = page.get_textpage()
+        chars = passage_chars(text.get_text_range(), passage)
+        if not chars and not text.count_chars():  # a scanned page: read again as at ingest
+            factor = scale * 72 / ocr.DPI
+            boxes = [tuple(v * factor for v in box) for box in ocr_boxes(scan_image(pdf, page_number - 1), passage)]
+            return png(image, boxes)
+        boxes = [(left * scale, (height - top) * scale, right * scale, (height - bottom) * scale)
+                 for left, bottom, right, top in line_boxes([text.get_charbox(i) for i in chars])]  # fmt: skip
+        return png(image, boxes)
     finally:
         pdf.close()
+
+
+def render_scan(path: Path, page_number: int, passage: str, budget: Budget) -> bytes:
+    """A frame of an image (a scan) within the pixel budget, with the passage's words, as OCR finds them, marked."""
+    with Image.open(path) as original:
+        frames = ImageSequence.Iterator(original)
+        try:
+            frame = frames[page_number - 1].convert("RGB")
+        except IndexError:
+            raise PageTooLarge(f"the image has no page {page_number}") from None
+    factor = min(1.0, math.sqrt(budget.max_pixels / max(frame.width * frame.height, 1)))
+    boxes = [tuple(v * factor for v in box) for box in ocr_boxes(frame, passage)] if passage else []
+    shown = frame.resize((max(1, int(frame.width * factor)), max(1, int(frame.height * factor)))).convert("RGBA")
+    return png(shown, boxes)
+
+
+def ocr_boxes(image: Image.Image, passage: str) -> list[tuple[float, float, float, float]]:
+    """Boxes (left, top, right, bottom, in the image's pixels) of the words OCR reads there that spell the passage."""
+    words = ocr.read(image).words
+    starts, pos = [], 0
+    for word in words:
+        starts.append(pos)
+        pos += len(word.text) + 1
+    chars = passage_chars(" ".join(w.text for w in words), passage)
+    hit = sorted({bisect.bisect_right(starts, i) - 1 for i in chars})
+    return [words[i].box for i in hit]
+
+
+def png(image: Image.Image, boxes: list[tuple[float, float, float, float]]) -> bytes:
+    """The image with each box (left, top, right, bottom, in its pixels) highlighted, as PNG bytes."""
+    if boxes:
+        layer = Image.new("RGBA", image.size, (0, 0, 0, 0))
+        draw = ImageDraw.Draw(layer)
+        for left, top, right, bottom in boxes:
+            draw.rectangle([left - 1, top - 1, right + 1, bottom + 1], fill=HIGHLIGHT)
+        image = Image.alpha_composite(image.convert("RGBA"), layer)
+    out = io.BytesIO()
+    image.convert("RGB").save(out, format="PNG", optimize=True)
+    return out.getvalue()
 
 
 def start_child(megabytes: int, parent: int) -> None:

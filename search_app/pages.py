@@ -262,6 +262,9 @@ def document(document_id: str):
     target, notice = find_passage(passages, request.args.get("key", ""), request.args.get("passage", ""))
     back = back_link(request.args.get("back", ""))
     words = marked_words(back)
+    root = current_app.config["SETTINGS"].corpus
+    original = (root / doc.path).resolve().is_relative_to(root.resolve()) and (root / doc.path).is_file()
+    known = searcher().current().store.documents  # the message an attachment came with, and its attachments
     page = render_template(
         "document.html",
         doc=doc,
@@ -272,6 +275,10 @@ def document(document_id: str):
         cite=citation(doc, target.page_label) if target else citation(doc),
         reference=exports.reference(doc, target.page_label, passage_url(target, external=True)) if target else "",
         target_key=passage_key(target) if target else "",
+        original=original,
+        imaged=doc.paged and original,
+        parent=known.get(doc.parent),
+        attachments=[d for d in known.values() if d.parent == doc.id],
     )
     return cacheable(make_response(page), searcher().current().version, doc.fingerprint)
 
@@ -290,8 +297,8 @@ def cacheable(response, *keys: str):
 def page_image(document_id: str, number: int):
     """A PDF page rendered with the passage named by `key` (or `passage`) highlighted."""
     doc, passages = searcher().document(document_id)
-    if not doc.is_pdf or not 1 <= number <= len(doc.pages):
-        abort(404, description=f"{document_id!r} has no PDF page {number}.")
+    if not doc.paged or not 1 <= number <= len(doc.pages):
+        abort(404, description=f"{document_id!r} has no page image {number}.")
     target, _ = find_passage(passages, request.args.get("key", ""), request.args.get("passage", ""))
     text = target.text if target and target.page == number else ""
     path = current_app.extensions["renderer"].page(original_path(doc), doc.fingerprint, number, text)

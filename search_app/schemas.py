@@ -42,6 +42,12 @@ class DocumentInfo(Answer):
     judgements: dict[str, str] | None = Field(
         None, description="Ofsted reports: leaders, help_and_protection, children_in_care, care_leavers, overall."
     )
+    path: str = Field(
+        "", description="Where it is in the corpus; inside an email or archive, that file's path, then its own."
+    )
+    parent: str | None = Field(None, description="An email's attachment: the id of the message it came with.")
+    sender: str | None = Field(None, description="Emails: the From header.")
+    recipients: str | None = Field(None, description="Emails: the To and Cc headers.")
 
 
 class PlaceDocument(Answer):
@@ -86,7 +92,12 @@ class Result(Answer):
     text: str = Field(description="The passage, verbatim.")
     document: DocumentInfo
     page: int = Field(description="Physical page, from 1.")
-    page_label: str = Field(description="The page number printed on the page.")
+    page_label: str = Field(
+        description="Where the passage is: the page number printed on the page (PDF, scan); in a Word, OpenDocument "
+        "or RTF document its paragraphs ('¶ 12–14'); in a spreadsheet its sheet and rows ('Leavers, rows 2–14')."
+    )
+    ocr: bool = Field(False, description="Read by OCR from a scanned page or image, not from the file's own text.")
+    confidence: float | None = Field(None, description="OCR'd passages: Tesseract's mean word confidence, 0-100.")
     section: str
     citation: str
     reference: str = Field(description="A Harvard-style reference to paste: Publisher (Year) Title, p. N. Available at…")
@@ -295,7 +306,6 @@ class CatalogueDocument(DocumentInfo):
     pages: int = Field(description="Pages extracted from it.")
     passages: int = Field(description="Passages it was cut into.")
     with_finding: int | None = Field(None, description="With finding=: its passages of that finding.")
-    path: str
     source: str
     licence: str
     url: str

@@ -130,5 +130,6 @@ def make_hostile_corpus(corpus: Path, outside: Path) -> dict[str, str]:
     expected["secret.txt"] = "outside the corpus folder; not followed"
     (corpus / "linked").symlink_to(outside)
     expected["linked"] = "outside the corpus folder; not followed"
-    write("sheet.xlsx", b"PK\x03\x04", "IGNORED")
+    write("sheet.xlsx", b"PK\x03\x04", "damaged or truncated")
+    write("slides.pptx", b"PK\x03\x04", "IGNORED")
     return expected

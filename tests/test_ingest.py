@@ -87,7 +87,7 @@ def test_only_changed_documents_are_reingested_and_the_rest_reused(small, fake_e
     (corpus / "advocacy.txt").unlink()
     (corpus / "leaving-care.txt").write_text("Care leavers need a personal adviser until they are twenty-five.")
     (corpus / "fostering.toml").write_text('title = "Fostering sufficiency report"\n')  # metadata only
-    (corpus / "notes.xlsx").write_bytes(b"x")
+    (corpus / "notes.pptx").write_bytes(b"x")
     report = build_index(config, fake_embedder)
     assert statuses(report) == {
         "kinship.txt": "updated",
@@ -95,7 +95,7 @@ def test_only_changed_documents_are_reingested_and_the_rest_reused(small, fake_e
         "advocacy.txt": "removed",
         "fostering.pdf": "updated",
     }
-    assert report.ignored == ["notes.xlsx"] and report.previous and report.version != report.previous
+    assert report.ignored == ["notes.pptx"] and report.previous and report.version != report.previous
     searcher = Searcher(config, fake_embedder)
     assert (
         "court process" in searcher.search(SearchRequest("kinship court process", k=1, mode="keyword")).hits[0].passage.text
@@ -378,7 +378,7 @@ def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, fake_e
         "<main><h1>Hostels</h1><p>Children should not live in hostels.</p></main></body></html>"
     )
     shutil.copy(good, corpus / "good-copy.pdf")
-    (corpus / "data.xlsx").write_bytes(b"PK")
+    (corpus / "data.pptx").write_bytes(b"PK")
     config = fake_config(tmp_path, corpus)
     assert main(["--config", str(config.source)]) == 1
     out = capsys.readouterr().out
@@ -389,7 +389,7 @@ def test_every_bad_and_awkward_file_gets_one_clear_line(tmp_path, capsys, fake_e
         "FAILED   zero.txt: empty file": "replace it with the full document",
         "FAILED   junk.pdf: not a PDF": "fix its extension",
         "DUPLICATE good.pdf: same content as good-copy.pdf": "delete one copy",
-        "IGNORED  data.xlsx: not a supported format": ".pdf",
+        "IGNORED  data.pptx: not a supported format": ".pdf",
         "ADDED    windows.txt": "1 passages",
         "ADDED    latin.txt": "1 passages",
         "ADDED    page.html": "1 passages",

@@ -141,11 +141,11 @@ def test_bad_files_are_reported_and_the_rest_indexed(tmp_path, fake_embedder):
     (corpus / "copy.txt").write_text("Independent visitors support children in care.")
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "junk.pdf").write_bytes(b"\x00\x01junk" * 20)
-    (corpus / "sheet.xlsx").write_bytes(b"x")
+    (corpus / "sheet.pptx").write_bytes(b"x")
     report = build_index(fake_config(tmp_path, corpus), fake_embedder)
     assert report.totals()["documents"] == 1
     assert sorted(f.path for f in report.failed) == ["empty.txt", "junk.pdf"]
     assert [(f.path, f.reason) for f in report.with_status("duplicate")] == [
         ("good.txt", "same content as copy.txt; delete one copy")
     ]
-    assert report.ignored == ["sheet.xlsx"]
+    assert report.ignored == ["sheet.pptx"]

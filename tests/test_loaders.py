@@ -102,7 +102,7 @@ def test_encrypted_pdf(tmp_path):
 
 
 def test_pdf_without_text_needs_ocr(tmp_path):
-    with pytest.raises(LoadError, match="needs OCR"):
+    with pytest.raises(LoadError, match="OCR is off"):
         pdf.load(make_pdf(tmp_path / "scan.pdf", [[], []]))
 
 
@@ -118,10 +118,10 @@ def test_metadata_sidecar_applies_and_scan_ignores_notes(tmp_path):
     (tmp_path / "_notes" / "README.md").write_text("not a document")
     (tmp_path / "report.txt").write_text("Children in care\n\nA long enough body of text about care.")
     (tmp_path / "report.toml").write_text('title = "Care report"\npublisher = "Council"\nkind = "report"\n')
-    (tmp_path / "data.xlsx").write_bytes(b"junk")
+    (tmp_path / "data.pptx").write_bytes(b"junk")
     scan = scan_corpus(tmp_path)
-    assert scan.documents == [tmp_path / "report.txt"] and scan.ignored == [tmp_path / "data.xlsx"]
-    doc = load_document(scan.documents[0], tmp_path)
+    assert scan.documents == [tmp_path / "report.txt"] and scan.ignored == [tmp_path / "data.pptx"]
+    doc = load_document(scan.documents[0], tmp_path).documents[0]
     assert (doc.id, doc.title, doc.publisher, doc.kind, doc.path) == (
         "report",
         "Care report",
@@ -164,9 +164,9 @@ def test_sidecar_values_are_checked_with_one_clear_line(tmp_path, sidecar, probl
 def test_sidecar_dates_may_be_toml_dates_and_keep_their_precision(tmp_path):
     (tmp_path / "r.txt").write_text("Some text about care.")
     (tmp_path / "r.toml").write_text("date = 2024-05-07\n")
-    assert load_document(tmp_path / "r.txt", tmp_path).date == "2024-05-07"
+    assert load_document(tmp_path / "r.txt", tmp_path).documents[0].date == "2024-05-07"
     (tmp_path / "r.toml").write_text('date = "2024-05"\n')
-    assert load_document(tmp_path / "r.txt", tmp_path).date == "2024-05"
+    assert load_document(tmp_path / "r.txt", tmp_path).documents[0].date == "2024-05"
 
 
 def test_links_out_of_the_corpus_are_reported_and_not_followed(tmp_path):
@@ -202,7 +202,7 @@ def test_a_sidecar_linked_from_outside_is_refused(tmp_path):
 
 def test_document_without_metadata_gets_a_title(tmp_path):
     (tmp_path / "untitled-note.txt").write_text("\n\nFoster care allowances in 2024\n\nThe allowance rose by 6.88 per cent.")
-    assert load_document(tmp_path / "untitled-note.txt", tmp_path).title == "Foster care allowances in 2024"
+    assert load_document(tmp_path / "untitled-note.txt", tmp_path).documents[0].title == "Foster care allowances in 2024"
 
 
 def test_printed_page_labels_are_kept_beside_physical_pages(tmp_path):

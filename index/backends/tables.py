@@ -15,12 +15,12 @@ from index.models import Document, Heading, Page, Passage
 
 DOCUMENT_FIELDS = (
     "id", "path", "title", "publisher", "date", "kind", "source", "publisher_url", "licence", "sha256", "fingerprint",
-    "local_authority", "inspection_start", "inspection_end",
+    "local_authority", "inspection_start", "inspection_end", "parent", "within", "sender", "recipients",
 )  # fmt: skip
 DOCUMENT_COLUMNS = ", ".join(DOCUMENT_FIELDS)
 PASSAGE_COLUMNS = (
     'id, document_id, start, "end", page, page_end, page_label, section, tokens, text, section_judgement, roles, '
-    "finding, quotes"
+    "finding, quotes, confidence"
 )
 DOCUMENT_ROW = f"{DOCUMENT_COLUMNS}, judgement, judgements, date_start, date_end, text, pages, headings"  # document_row()
 SELECT_DOCUMENTS = f"SELECT {DOCUMENT_COLUMNS}, judgements FROM documents ORDER BY id"
@@ -46,17 +46,18 @@ WORDS = re.compile(r"[^\W\d_]{3,}")
 
 def row_to_passage(row: tuple) -> Passage:
     """A passages row as a Passage."""
-    pid, document_id, start, end, page, page_end, label, section, tokens, text, judgement, roles, finding, quotes = row
+    pid, document_id, start, end, page, page_end, label, section, tokens, text, judgement, roles, finding, quotes = row[:14]
     roles = tuple(roles.split("|")) if roles else ()
     quotes = tuple(tuple(quote) for quote in json.loads(quotes)) if quotes else ()
     return Passage(document_id, text, start, end, page, page_end, section, tokens, label, pid, judgement, roles,
-                   finding, quotes)  # fmt: skip
+                   finding, quotes, row[14])  # fmt: skip
 
 
 def passage_row(p: Passage, group: int) -> tuple:
     """A Passage, with its near-duplicate group, as a passages row (PASSAGE_COLUMNS, then dup_group)."""
     return (p.id, p.document_id, p.start, p.end, p.page, p.page_end, p.page_label, p.section, p.tokens, p.text,
-            p.section_judgement, "|".join(p.roles), p.finding, json.dumps(p.quotes) if p.quotes else "", group)  # fmt: skip
+            p.section_judgement, "|".join(p.roles), p.finding, json.dumps(p.quotes) if p.quotes else "", p.confidence,
+            group)  # fmt: skip
 
 
 def document_row(d: Document) -> tuple:

@@ -18,6 +18,10 @@ CREATE TABLE documents (
     inspection_end TEXT NOT NULL,
     judgement TEXT NOT NULL,  -- overall effectiveness
     judgements TEXT NOT NULL,  -- JSON {judgement: grade}
+    parent    TEXT NOT NULL,  -- the id of the email or archive it came out of ('' for a file of its own)
+    within    TEXT NOT NULL,  -- the same, as citations say it: 'attachment to the email "…" from …'
+    sender    TEXT NOT NULL,  -- an email's From, and its To and Cc
+    recipients TEXT NOT NULL,
     text      TEXT NOT NULL,
     pages     TEXT NOT NULL,  -- JSON [[number, start, end, label], ...]
     headings  TEXT NOT NULL   -- JSON [[start, title], ...]
@@ -38,6 +42,7 @@ CREATE TABLE passages (
     section_judgement TEXT NOT NULL,  -- the grade its section heading carries
     roles       TEXT NOT NULL,  -- the speaker roles of the quotations it holds, '|'-separated
     finding     TEXT NOT NULL,  -- in an inspection report: weakness, strength or neutral (ingest/findings.py)
+    confidence  REAL,  -- read by OCR: Tesseract's mean word confidence, 0-100 (NULL: from the file's own text)
     quotes      TEXT NOT NULL,  -- JSON [[start, end, role], …]: each quotation it holds, offsets within text
     dup_group   INTEGER NOT NULL  -- passages saying the same thing share one group (the smallest id among them)
 );

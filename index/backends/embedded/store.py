@@ -25,7 +25,7 @@ from index.query import Match, QueryError
 SCHEMA = (Path(__file__).parent / "schema.sql").read_text(encoding="utf-8")
 MARKS = ", ".join("?" * len(tables.DOCUMENT_ROW.split(",")))
 INSERT_DOCUMENT = f"INSERT INTO documents ({tables.DOCUMENT_ROW}) VALUES ({MARKS})"
-INSERT_PASSAGE = f"INSERT INTO passages ({PASSAGE_COLUMNS}, dup_group) VALUES ({', '.join('?' * 15)})"
+INSERT_PASSAGE = f"INSERT INTO passages ({PASSAGE_COLUMNS}, dup_group) VALUES ({', '.join('?' * 16)})"
 INSERT_FTS = "INSERT INTO passages_fts (rowid, text, context) VALUES (?, ?, ?)"
 SELECT_PASSAGES = f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id IN (SELECT value FROM json_each(?))"
 # bm25() is lower-is-better; weights: passage text 1.0, title and heading context 0.5.

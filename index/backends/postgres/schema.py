@@ -24,12 +24,14 @@ TABLES = """
 CREATE TABLE documents (
     id text PRIMARY KEY, path text, title text, publisher text, date text, kind text, source text,
     publisher_url text, licence text, sha256 text, fingerprint text, local_authority text, inspection_start text,
-    inspection_end text, judgement text, judgements text, date_start text, date_end text, text text, pages text,
+    inspection_end text, judgement text, judgements text, parent text, within text, sender text, recipients text,
+    date_start text, date_end text, text text, pages text,
     headings text
 );
 CREATE TABLE passages (
     id integer PRIMARY KEY, document_id text NOT NULL, start integer, "end" integer, page integer, page_end integer,
     page_label text, section text, tokens integer, text text, section_judgement text, roles text, finding text, quotes text,
+    confidence double precision,
     dup_group bigint, length integer  -- length: tokens of text, title and heading, as BM25 counts them
 );
 CREATE TABLE passage_roles (passage_id integer, role text, PRIMARY KEY (role, passage_id));

@@ -73,13 +73,14 @@ def build_index(
         builder.previous = previous.manifest if previous else None
         ids: dict[str, str] = {}
         with Extractor(config) as extractor, closing(cluster) if cluster else nullcontext():
+            run = Run(builder, extractor, reuse, ids, report)
             queue = [path for path, entry in planned if entry.status in (Status.ADDED, Status.UPDATED)]
             for number, (path, entry) in enumerate(planned, start=1):
                 if queue and queue[0] == path:  # extract the next file while this one is embedded
                     for ahead in queue[:2]:
                         extractor.prefetch(ahead)
                     queue.pop(0)
-                ingest_one(builder, extractor, reuse, path, entry, ids, report)
+                ingest_one(run, path, entry)
                 if progress:
                     progress(Progress(number, len(planned), entry))
             if not builder.documents:
@@ -92,25 +93,30 @@ def build_index(
     return report
 
 
-def ingest_one(
-    builder: Builder,
-    extractor: Extractor,
-    reuse: Build | None,
-    path: Path,
-    entry: DocumentReport,
-    ids: dict[str, str],
-    report: Report,
-) -> None:
+@dataclass
+class Run:
+    """What ingesting each file works with: the new build, the extraction child, the published build to reuse
+    (None on a full rebuild), the document ids taken so far (id -> file) and the report."""
+
+    builder: Builder
+    extractor: Extractor
+    reuse: Build | None
+    ids: dict[str, str]
+    report: Report
+
+
+def ingest_one(run: Run, path: Path, entry: DocumentReport) -> None:
     """Reuse or (re-)ingest one file into the builder, filling in its report entry; failures are never raised.
 
     A file that fails now, or failed before and has not changed (status FAILED from the plan), keeps its
     version in `reuse`, the published build, if it has one there (`reuse` is None on a full rebuild). An email or
     archive gives several documents; a member of it that fails gets a report entry of its own."""
+    builder, reuse = run.builder, run.reuse
     started, flushed = time.monotonic(), builder.flushed_seconds  # a batch embedded now is shared out later
     taken = None
     if entry.status != Status.FAILED:
         try:
-            taken = add_or_keep(builder, extractor, reuse, path, entry, ids, report)
+            taken = add_or_keep(run, path, entry)
         except Exception as error:  # one bad file must not stop the corpus
             entry.status = Status.FAILED
             entry.reason = (
@@ -124,7 +130,7 @@ def ingest_one(
         taken = [keep(builder, reuse, stored, entry.path) for stored in reuse.manifest.paths_from(entry.path)]
         entry.kept = True
     for document, _ in taken:
-        ids[document.id] = entry.path
+        run.ids[document.id] = entry.path
     entry.pages, entry.passages = sum(len(d.pages) for d, _ in taken), sum(len(p) for _, p in taken)
     entry.documents = len(taken)
     entry.seconds = round(time.monotonic() - started - (builder.flushed_seconds - flushed), 2)
@@ -139,17 +145,11 @@ def keep(builder: Builder, reuse: Build, stored: str, file: str) -> tuple[Docume
     return document, passages
 
 
-def add_or_keep(
-    builder: Builder,
-    extractor: Extractor,
-    reuse: Build | None,
-    path: Path,
-    entry: DocumentReport,
-    ids: dict[str, str],
-    report: Report,
-) -> list[tuple[Document, list[Passage]]]:
+def add_or_keep(run: Run, path: Path, entry: DocumentReport) -> list[tuple[Document, list[Passage]]]:
     """Copy an unchanged file's documents from the published build, or extract, chunk and embed a new or changed
     one's (an email's message and attachments, an archive's members: each a document)."""
+
+    builder, reuse, ids = run.builder, run.reuse, run.ids
 
     def check_unique(document: Document) -> None:
         if document.id in ids:
@@ -160,7 +160,7 @@ def add_or_keep(
         for document, _ in taken:
             check_unique(document)
         return taken
-    bundle = extractor.load(path)
+    bundle = run.extractor.load(path)
     names = [document.id for document in bundle.documents]
     for document in bundle.documents:
         check_unique(document)
@@ -177,7 +177,7 @@ def add_or_keep(
             continue
         if document.path != entry.path:
             builder.files[document.path] = entry.path
-    report.files += [DocumentReport(inner, Status.FAILED, fingerprint=entry.fingerprint, reason=why)
+    run.report.files += [DocumentReport(inner, Status.FAILED, fingerprint=entry.fingerprint, reason=why)
                      for inner, why in bundle.failed.items()]  # fmt: skip
-    report.ignored += bundle.ignored
+    run.report.ignored += bundle.ignored
     return taken

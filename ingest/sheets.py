@@ -1,7 +1,8 @@
 """Spreadsheets: Excel .xlsx (openpyxl, the values last calculated, never the formulas), OpenDocument .ods
 (odfpy) and .csv. Each sheet's rows are cut into groups small enough to be one passage each; every group is a
 location of its own, "Sheet, rows N–M", and starts with that location and the sheet's header row, so a passage
-read alone still says which sheet, which rows and which columns it holds."""
+read alone still says which sheet, which rows and which columns it holds (a group is kept within GROUP_TOKENS, so
+the chunker never has to cut one)."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from odf.opendocument import load as load_odf
 from odf.table import Table, TableCell, TableRow
 
 from index.models import Document, Heading, Page
+from ingest.chunking import count_tokens
 from ingest.errors import LoadError
 from ingest.layout import title_from_filename
 from ingest.office import check_package
 from ingest.text import decode
 
-GROUP_CHARS = 450  # a group of rows fits in one passage (160 tokens) with its location and header line
+GROUP_TOKENS = 120  # a group of rows, its location and header line fit in one passage ([chunking] max_tokens 160)
 GROUP_ROWS = 20
 
 
@@ -48,12 +50,14 @@ def tabulated(path: Path, sheets: list[tuple[str, list[tuple[int, list[str]]]]])
             continue
         header = " | ".join(rows[0][1])
         group: list[tuple[int, str]] = []
+        used = count_tokens(f"{name}, rows 100000–100000\n{header}")
         for number, cells in rows[1:] or [rows[0]]:
             line = " | ".join(cells)
-            if group and (len(group) >= GROUP_ROWS or sum(len(x) + 1 for _, x in group) + len(line) > GROUP_CHARS):
+            size = count_tokens(line) + 1
+            if group and (len(group) >= GROUP_ROWS or used + sum(s for _, _, s in group) + size > GROUP_TOKENS):
                 pos = add_group(parts, pages, headings, pos, name, header, group)
                 group = []
-            group.append((number, line))
+            group.append((number, line, size))
         pos = add_group(parts, pages, headings, pos, name, header, group)
     if not parts:
         raise LoadError(path, "no cells with text in any sheet", "check that it is the full spreadsheet")
@@ -68,11 +72,11 @@ def trimmed(cells: list[str]) -> list[str]:
     return cells
 
 
-def add_group(parts, pages, headings, pos: int, sheet: str, header: str, group: list[tuple[int, str]]) -> int:
+def add_group(parts, pages, headings, pos: int, sheet: str, header: str, group: list[tuple[int, str, int]]) -> int:
     """Append one group of rows as its own location; returns the offset after it."""
     first, last = group[0][0], group[-1][0]
     label = f"{sheet}, row {first}" if first == last else f"{sheet}, rows {first}–{last}"
-    block = "\n".join([label, header, *(line for _, line in group)])
+    block = "\n".join([label, header, *(line for _, line, _ in group)])
     headings.append(Heading(pos, sheet))
     pages.append(Page(len(pages) + 1, pos, pos + len(block), label))
     parts.append(block)

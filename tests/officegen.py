@@ -175,6 +175,17 @@ def truncated(path: Path, source: Path) -> Path:
     return path
 
 
+def tiff(path: Path, pdf: Path, pages: list[int], dpi: int = 150) -> Path:
+    """A multi-page TIFF of a corpus PDF's pages, as a scanner writes one (a frame a page)."""
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        frames = [document[n - 1].render(scale=dpi / 72, grayscale=True).to_pil() for n in pages]
+    finally:
+        document.close()
+    frames[0].save(path, save_all=True, append_images=frames[1:], compression="tiff_deflate", dpi=(dpi, dpi))
+    return path
+
+
 def scan(path: Path, pdf: Path, page: int = 1, dpi: int = 200) -> Path:
     """A corpus PDF's page rasterised: a PDF (or image, by `path`'s suffix) with no text layer."""
     document = pypdfium2.PdfDocument(pdf)

@@ -269,6 +269,19 @@ def test_scanned_pdf_page_is_read_by_ocr_close_to_its_text_layer(tmp_path, fake_
     assert main(["--config", str(config.source), "--audit"]) == 0
 
 
+@pytest.mark.ocr
+def test_each_frame_of_a_scanned_tiff_is_a_page(tmp_path):
+    document = only(make.tiff(tmp_path / "scans.tif", PDF, [3, 4]), Limits(ocr=True, seconds=120))
+    assert [page.label for page in document.pages] == ["1", "2"] and document.locator == "page"
+    assert "local offer" in document.text[: document.pages[0].end].lower()
+    assert "Health and wellbeing" in document.text[document.pages[1].start :]
+
+
+def test_images_without_ocr_get_one_line(tmp_path):
+    with pytest.raises(LoadError, match="an image, and OCR is off; install tesseract-ocr and set"):
+        load_document(make.scan(tmp_path / "page.png", PDF, page=3, dpi=50), tmp_path, Limits(ocr=False))
+
+
 def test_zip_members_past_their_header_are_refused(tmp_path):
     path = make.archive(tmp_path / "liar.zip", {"a.txt": b"Care leavers " * 100, "b.txt": b"Kinship care note."})
     data = bytearray(path.read_bytes())

@@ -49,7 +49,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     action.add_argument(
         "--audit",
         action="store_true",
-        help="confirm with poppler's pdftotext that every PDF passage is on the page it cites; exit 1 on any miss",
+        help="confirm with poppler's pdftotext that every PDF passage is on the page it cites (a passage read by OCR: "
+        "with Tesseract's reading of its page, a scanned image's too); exit 1 on any miss",
     )
     action.add_argument("--rollback", action="store_true", help="publish again the build that the current one replaced")
     parser.add_argument(

@@ -175,7 +175,8 @@ def load_document(path: Path, root: Path, limits: Limits = Limits()) -> Bundle:
     for document in bundle.documents:
         own = document.path == path.name
         document.path = document.path if folder == "." else f"{folder}/{document.path}"
-        document.sha256 = sha256 if own else document.sha256
+        if own:
+            document.sha256 = sha256
         document.fingerprint = fingerprint
         for key, value in metadata.items():
             if own or key != "title":

@@ -101,9 +101,7 @@ def take_members(
                 bundle.failed[where] = f"could not be read ({type(error).__name__}: {error}); check the file"
                 continue
             inside = found if isinstance(found, Bundle) else Bundle([found])
-            rename = Renamer(
-                base.name, Path(base.name).stem, f"{path.name}/{inner}", f"{path.stem}:{inner.replace('/', ':')}"
-            )
+            rename = Renamer(base.name, f"{path.name}/{inner}", f"{path.stem}:{inner.replace('/', ':')}")
             for document in inside.documents:
                 rename(document)
                 document.parent = document.parent or (own.id if own else "")
@@ -124,7 +122,6 @@ class Renamer:
     """Moves a member's documents from the name it was read under to its place in the container."""
 
     name: str  # the member's file name, as read
-    stem: str
     new_path: str
     new_id: str
 
@@ -132,7 +129,8 @@ class Renamer:
         return self.new_path + path[len(self.name) :] if path.startswith(self.name) else path
 
     def id(self, document_id: str) -> str:
-        return self.new_id + document_id[len(self.stem) :] if document_id.startswith(self.stem) else document_id
+        stem = Path(self.name).stem  # the id its loader gave it
+        return self.new_id + document_id[len(stem) :] if document_id.startswith(stem) else document_id
 
     def __call__(self, document: Document) -> None:
         document.path, document.id = self.path(document.path), self.id(document.id)

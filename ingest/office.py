@@ -45,12 +45,13 @@ def check_package(path: Path) -> None:
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
+            manifest = package.read("META-INF/manifest.xml") if "META-INF/manifest.xml" in names else b""
     except (zipfile.BadZipFile, OSError) as error:
         raise LoadError(path, f"damaged or truncated ({error})", "replace it with a complete copy") from None
     if any(name.lower().endswith("vbaproject.bin") for name in names) or "Basic/script-lc.xml" in names:
         raise LoadError(path, "macro-enabled (it holds macros, which are never run here)",
                         "save a copy without macros (.docx, .xlsx, .odt) and add that instead")  # fmt: skip
-    if "META-INF/manifest.xml" in names and b"encryption-data" in zipfile.ZipFile(path).read("META-INF/manifest.xml"):
+    if b"encryption-data" in manifest:
         raise LoadError(path, "password-protected", "save a copy without the password and add that instead")
 
 

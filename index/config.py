@@ -38,6 +38,7 @@ class Config:
     max_query_chars: int
     candidates: int
     keyword_weight: float
+    question_keyword_weight: float
     keyword_budget: int
     low_confidence: float
     exact_limit: int
@@ -102,8 +103,9 @@ def load_config(path: str | Path | None = None) -> Config:
     if unknown:
         names = ", ".join(f"[{s}] {k}" for s, k in sorted(unknown))
         raise ValueError(f"{source}: unknown setting {names}; see docs/operating.md 'Configuration'")
-    if not 0 <= values["keyword_weight"] <= 1:
-        raise ValueError(f"{source}: [search] keyword_weight should be between 0 and 1, got {values['keyword_weight']}")
+    for key in ("keyword_weight", "question_keyword_weight"):
+        if not 0 <= values[key] <= 1:
+            raise ValueError(f"{source}: [search] {key} should be between 0 and 1, got {values[key]}")
     if values["precision"] not in ("fp32", "int8"):
         raise ValueError(f"{source}: [model] precision should be int8 or fp32, got {values['precision']!r}")
     if values["backend"] not in ("embedded", "postgres"):

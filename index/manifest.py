@@ -8,7 +8,7 @@ import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-FORMAT = 9  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
+FORMAT = 10  # raise when the index layout or the extraction changes: older indexes are rebuilt whole
 MANIFEST = "manifest.json"
 
 

@@ -32,6 +32,11 @@ class OnlyCommonWords(QueryError):
 SPACE = "\t\n\v\f\r \u00a0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 QUOTED = re.compile(r'"([^"]*)"(?:~(\d{1,3}))?')  # "exact words", or "words near each other"~N
 MAX_NEAR = 100
+# A query asked as a question opens with a question word or an auxiliary verb ("how long…", "can a…", "does…")
+QUESTION = re.compile(
+    r"(what|which|who|whom|whose|when|where|why|how|can|could|do|does|did|is|are|was|were|should|would|will|has|have|must)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -69,6 +74,12 @@ def parse_query(text: str, max_chars: int) -> Query:
         raise OnlyCommonWords("The query has no words to search for (only punctuation or symbols): use letters or "
                               "numbers.")  # fmt: skip
     return Query(text, terms, phrases, near)
+
+
+def is_question(text: str) -> bool:
+    """Whether `text` is asked as a question: it opens with a question word or an auxiliary verb, or ends in "?"."""
+    text = text.strip(SPACE)
+    return bool(QUESTION.match(text)) or text.endswith("?")
 
 
 def quote_fts(words: str) -> str:

@@ -25,6 +25,7 @@ from index.query import (
     QueryError,
     every_word,
     exact_words,
+    is_question,
     keyword_match,
     parse_query,
     phrase_filter,
@@ -242,12 +243,15 @@ class Searcher:
             raise QueryError(f"offset must be between 0 and {MAX_RESULTS - 1}; page on past it with the cursor.")
         return k  # a page that would run past the end is cut there: the last page is shorter
 
-    def rank(self, index: Build, query: Query, request: SearchRequest, filters: Filters, depth: int | None) -> Ranking:
+    def rank(
+        self, index: Build, query: Query, request: SearchRequest, filters: Filters, depth: int | None, named: bool = False
+    ) -> Ranking:
         """The matching passages best first, to `depth` (None: all), and which passages match at all.
 
         The keyword list is every passage holding the query's words; in hybrid mode its top `candidates` are fused
         with as many nearest by meaning, and the rest of it follows in BM25 order. A meaning search ranks the
-        nearest passages (only those the keyword matching holds, with require=keyword)."""
+        nearest passages (only those the keyword matching holds, with require=keyword). `named`: the filters hold the
+        reports of a council the query named (keyword_weight())."""
         mode, candidates = request.mode, self.config.candidates
         keyword, holding = [], np.zeros(0, dtype=np.int64)
         if mode != "semantic" or request.require:
@@ -261,7 +265,7 @@ class Searcher:
         if mode == "semantic":
             ranked = [(i, score, ("semantic",)) for i, score in semantic]
             return Ranking(ranked, near, len(semantic) < wanted, False, closest)
-        weight = self.keyword_weight(query)
+        weight = self.keyword_weight(query, named)
         lists = {"keyword": keyword[:candidates], "semantic": semantic}
         fused = fuse_convex(lists, {"keyword": weight, "semantic": 1 - weight}, candidates)
         ranked = (fused + keyword_tail(fused, keyword[:depth], lists, weight, candidates))[:depth]
@@ -277,7 +281,7 @@ class Searcher:
         narrowed = tuple(c for c in councils if c in (filters.local_authority or councils))
         if narrowed:
             rest = without_names(query, [councils[c] for c in narrowed], self.config.max_query_chars)
-            first = self.rank(index, rest, request, replace(filters, local_authority=narrowed), depth)
+            first = self.rank(index, rest, request, replace(filters, local_authority=narrowed), depth, named=True)
             if first.ranked:
                 others = self.rank(index, rest, request, filters, depth)
                 seen = {i for i, _, _ in first.ranked}
@@ -293,8 +297,12 @@ class Searcher:
         every = every_word(informative(query, index, self.config.keyword_budget))
         return bool(every) and bool(index.store.match(every, 1, filters))
 
-    def keyword_weight(self, query: Query) -> float:
-        """The keyword list's share of the fused score for this query."""
+    def keyword_weight(self, query: Query, named: bool = False) -> float:
+        """The keyword list's share of the fused score for this query: lower for a question, whose everyday words
+        ("how long do you have to…") the documents seldom use, and among the reports of a council the query named,
+        whose passages all share their report's words (docs/evaluation.md, issue 30)."""
+        if named or is_question(query.text):
+            return self.config.question_keyword_weight
         return self.config.keyword_weight
 
     def keyword(

@@ -76,14 +76,19 @@ def split_long(text: str, span: tuple[int, int], settings: Settings) -> list[tup
     return split_long(text, trim(text, start, cut), settings) + split_long(text, trim(text, cut, end), settings)
 
 
-def pack(units: list[tuple[int, int]], sizes: list[int], breaks: set[int], settings: Settings) -> list[list[int]]:
-    """Greedy grouping of unit indices into passages, each under max_tokens, with trailing overlap."""
+def pack(text: str, units: list[tuple[int, int]], sizes: list[int], breaks: set[int], settings: Settings) -> list[list[int]]:
+    """Greedy grouping of unit indices into passages, each under max_tokens, with trailing overlap. The units'
+    own counts leave out the white space between them (a run of blank lines is several tokens), so a passage
+    they say fits is counted whole before the next unit joins it."""
     groups: list[list[int]] = []
     current: list[int] = []
     for i, size in enumerate(sizes):
         total = sum(sizes[j] for j in current)
         at_heading = units[i][0] in breaks and total >= MIN_SECTION_TOKENS
-        if current and (total + size > settings.max_tokens or at_heading):
+        over = total + size > settings.max_tokens
+        if current and not over and not at_heading:
+            over = count_tokens(text[units[current[0]][0] : units[i][1]]) > settings.max_tokens
+        if current and (over or at_heading):
             groups.append(current)
             current = [] if at_heading else overlap_tail(current, sizes, settings, size)
         current.append(i)
@@ -110,15 +115,18 @@ def chunk_page(document: Document, page: Page, settings: Settings) -> list[tuple
     sizes = [count_tokens(text[a:b]) for a, b in units]
     breaks = {h.start for h in document.headings}
     spans = []
-    for group in pack(units, sizes, breaks, settings):
+    for group in pack(text, units, sizes, breaks, settings):
         spans += fit_model(text, [units[i] for i in group], settings)
     return spans
 
 
 def fit_model(text: str, units: list[tuple[int, int]], settings: Settings) -> list[tuple[int, int]]:
-    """One span over `units`, halved until the embedding model reads each part whole."""
+    """One span over `units`, halved until each part is within max_tokens (the units' own counts leave out the
+    white space between them, which a run of blank lines makes several tokens) and the embedding model reads it
+    whole."""
     span = (units[0][0], units[-1][1])
-    if len(units) == 1 or settings.fits(text[span[0] : span[1]]):
+    joined = text[span[0] : span[1]]
+    if len(units) == 1 or (count_tokens(joined) <= settings.max_tokens and settings.fits(joined)):
         return [span]
     half = len(units) // 2
     return fit_model(text, units[:half], settings) + fit_model(text, units[half:], settings)

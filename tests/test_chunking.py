@@ -3,7 +3,7 @@
 from dataclasses import replace
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from index.models import Document, Heading, Page
@@ -99,8 +99,12 @@ words = st.sampled_from(
 )
 
 
+BLANK_LINES = ["care"] * 4 + ["£3bn"] * 4 + ["e.g.", "12.5%", "\n", "\n", "\n", "\n\n", "Ofsted", "multi-agency"]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(words, min_size=1, max_size=300), st.integers(min_value=8, max_value=60))
+@example(BLANK_LINES * 3, 35)  # found by Hypothesis: the white space between sentences took a passage over the limit
 def test_chunk_properties(tokens, max_tokens):
     text = " ".join(tokens).strip() or "care"
     settings_ = Settings(max_tokens=max_tokens, overlap_tokens=max_tokens // 4)
@@ -108,7 +112,7 @@ def test_chunk_properties(tokens, max_tokens):
     covered = set()
     for p in passages:
         assert p.text == text[p.start : p.end]  # offsets reproduce the passage exactly
-        assert p.tokens == count_tokens(p.text) <= max_tokens + 4  # sums of sentence counts may differ by a few
+        assert p.tokens == count_tokens(p.text) <= max_tokens  # white space between sentences counted too
         covered.update(range(p.start, p.end))
     starts = [p.start for p in passages]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)

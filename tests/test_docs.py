@@ -67,6 +67,13 @@ def test_unknown_and_mistyped_settings_are_refused(tmp_path):
         load_config(tmp_path / "b.toml")
 
 
+@pytest.mark.parametrize("key", ["keyword_weight", "question_keyword_weight"])
+def test_a_weight_outside_0_to_1_is_refused_by_name(tmp_path, key):
+    (tmp_path / "c.toml").write_text(f"[search]\n{key} = 1.5\n")
+    with pytest.raises(ValueError, match=rf"\[search\] {key} should be between 0 and 1, got 1.5"):
+        load_config(tmp_path / "c.toml")
+
+
 def test_the_readme_is_short_and_every_page_it_names_exists():
     """A newcomer finds the two commands on the first screen and the rest one link away."""
     assert len(README.splitlines()) <= 200

@@ -62,3 +62,22 @@ def test_no_index_is_one_line_not_a_traceback(tmp_path, capsys):
     assert main(["--config", str(config)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no index has been built; run: python -m ingest" in err
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("qid", ["q15", "q24", "q71"])
+def test_a_question_meaning_answers_first_stays_in_the_hybrid_top_5(embedder, qid):
+    """Questions in everyday words whose answer the meaning search ranks first, and the keyword side's matches on
+    their common words pushed out of the default top 10 (issue 30): asked as questions, they stay in the top 5."""
+    from evaluation.gold import gold_hits, load_queries
+    from index.config import load_config
+    from index.request import SearchRequest
+    from index.search import Searcher
+    from tests.conftest import ROOT
+
+    query = next(q for q in load_queries(ROOT / "evaluation" / "dev-questions.jsonl") if q.id == qid)
+    searcher = Searcher(load_config(), embedder)
+    semantic = searcher.search(SearchRequest(query.query, k=1, mode="semantic")).hits
+    assert gold_hits(semantic[0].passage.text, query.gold)
+    hybrid = searcher.search(SearchRequest(query.query, k=5, mode="hybrid")).hits
+    assert any(gold_hits(hit.passage.text, query.gold) for hit in hybrid), [h.passage.text[:80] for h in hybrid]

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from index import terms
 from index.backends.embedded.store import SCHEMA
-from index.query import QueryError, escape_fts, parse_query
+from index.query import QueryError, escape_fts, is_question, parse_query
 
 
 @pytest.mark.parametrize(
@@ -135,3 +135,56 @@ def test_the_postgres_tokens_are_those_of_the_embedded_index(text):
     expected = [term for (term,) in db.execute("SELECT term FROM v ORDER BY offset")]
     assert terms.tokens_of([text]) == [expected]
     assert terms.tokens_of([text, "", text]) == [expected, [], expected]
+
+
+@pytest.mark.parametrize(
+    "text, asked",
+    [
+        ("how long do you have to have been in care", True),
+        ("Can a teacher keep it secret", True),
+        ("  which councils give free school dinners", True),
+        ("care leavers and council tax?", True),
+        ("Islington House Project care leavers", False),  # "Is" opens the word, not the query
+        ("Doncaster child protection", False),
+        ("support for expectant mothers", False),
+    ],
+)  # fmt: skip
+def test_a_question_is_told_by_its_opening_word_or_its_question_mark(text, asked):
+    assert is_question(text) is asked
+
+
+def ranked_ids(config, embedder, text, filters=None, **weights):
+    from dataclasses import replace
+
+    from index.filters import Filters
+    from index.request import SearchRequest
+    from index.search import Searcher
+
+    searcher = Searcher(replace(config, **weights), embedder)
+    request = SearchRequest(text, k=20, mode="hybrid", fold=False, filters=filters or Filters())
+    return [hit.passage.id for hit in searcher.search(request).hits]
+
+
+def test_a_question_is_ranked_with_the_question_weight_and_a_statement_with_the_other(fake_built, fake_embedder):
+    """Hybrid ranking gives the keyword list question_keyword_weight for a question, keyword_weight otherwise."""
+    config = fake_built[0]
+    assert (config.keyword_weight, config.question_keyword_weight) == (0.55, 0.2)
+    for question in ("how are care leavers helped with housing", "can children in care see a dentist"):
+        statement = question.split(" ", 2)[2]
+        default = ranked_ids(config, fake_embedder, question)
+        assert default == ranked_ids(config, fake_embedder, question, keyword_weight=0.2)
+        assert default != ranked_ids(config, fake_embedder, question, question_keyword_weight=0.55)
+        default = ranked_ids(config, fake_embedder, statement)
+        assert default == ranked_ids(config, fake_embedder, statement, question_keyword_weight=0.55)
+        assert default != ranked_ids(config, fake_embedder, statement, keyword_weight=0.2)
+
+
+def test_a_named_councils_reports_are_ranked_with_the_question_weight(fake_built, fake_embedder):
+    """Among the reports of a council the query names, passages share their report's words: the keyword list
+    gets question_keyword_weight there, even for a query that is not a question."""
+    from index.filters import Filters
+
+    config, notts = fake_built[0], Filters(local_authority=("Nottinghamshire",))
+    first = ranked_ids(config, fake_embedder, "homeless joint assessment", notts, keyword_weight=0.2)
+    assert first != ranked_ids(config, fake_embedder, "homeless joint assessment", notts)
+    assert ranked_ids(config, fake_embedder, "Nottinghamshire homeless joint assessment")[: len(first)] == first

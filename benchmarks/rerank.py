@@ -15,7 +15,6 @@ import time
 from benchmarks.common import ROOT
 from index.config import load_config
 from index.embedding import load_embedder
-from index.filters import Filters
 from index.request import SearchRequest
 from index.search import Searcher
 
@@ -39,7 +38,7 @@ def main(argv: list[str] | None = None) -> None:
     for n in args.candidates:
         single, batched, tokens = [], [], []
         for question in QUESTIONS:
-            hits = searcher.search(SearchRequest(question, k=n, mode="hybrid", filters=Filters())).hits
+            hits = searcher.search(SearchRequest(question, k=n, mode="hybrid")).hits
             pairs = [f"{question} [SEP] {hit.document.title}. {hit.passage.section}\n{hit.passage.text}" for hit in hits]
             tokens += [min(embedder.count_tokens(pair), embedder.max_tokens) for pair in pairs]
             for _ in range(args.repeats):

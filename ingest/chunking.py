@@ -121,9 +121,8 @@ def chunk_page(document: Document, page: Page, settings: Settings) -> list[tuple
 
 
 def fit_model(text: str, units: list[tuple[int, int]], settings: Settings) -> list[tuple[int, int]]:
-    """One span over `units`, halved until each part is within max_tokens (the units' own counts leave out the
-    white space between them, which a run of blank lines makes several tokens) and the embedding model reads it
-    whole."""
+    """One span over `units`, halved until each part is within max_tokens counted whole (pack() counts a passage
+    as it grows, not the overlap it carries into the next) and the embedding model reads it whole."""
     span = (units[0][0], units[-1][1])
     joined = text[span[0] : span[1]]
     if len(units) == 1 or (count_tokens(joined) <= settings.max_tokens and settings.fits(joined)):

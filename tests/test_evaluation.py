@@ -5,7 +5,7 @@ import pytest
 from evaluation import __main__ as cli
 from evaluation.beir import score_beir
 from evaluation.corpus import Returned, local_search, score_set
-from evaluation.gold import EvalQuery, GoldItem
+from evaluation.gold import EvalQuery, GoldItem, gold_hits, load_queries
 from evaluation.metrics import ndcg_at
 
 
@@ -69,7 +69,6 @@ def test_no_index_is_one_line_not_a_traceback(tmp_path, capsys):
 def test_a_question_meaning_answers_first_stays_in_the_hybrid_top_5(embedder, qid):
     """Questions in everyday words whose answer the meaning search ranks first, and the keyword side's matches on
     their common words pushed out of the default top 10 (issue 30): asked as questions, they stay in the top 5."""
-    from evaluation.gold import gold_hits, load_queries
     from index.config import load_config
     from index.request import SearchRequest
     from index.search import Searcher

@@ -235,6 +235,36 @@ def test_a_390_pixel_wide_screen_has_no_sideways_scrolling(journalist):
         driver.set_window_size(1280, 900)
 
 
+LONG_ADDRESS = "https://www.gov.uk/government/publications/" + "keeping-children-safe-in-education-" * 4 + "part-two"
+
+
+@pytest.fixture(scope="module")
+def long_address(tmp_path_factory, fake_embedder):
+    """A corpus of one note quoting a long web address (as guidance prints them), served, and a browser."""
+    folder = tmp_path_factory.mktemp("address")
+    (folder / "corpus").mkdir()
+    (folder / "corpus" / "note.txt").write_text(
+        f"Schools should read the statutory guidance on safer recruitment at {LONG_ADDRESS} first."
+    )
+    config = fake_config(folder, folder / "corpus")
+    assert not build_index(config, fake_embedder).failed
+    with served(config, Searcher(config, fake_embedder)) as site:
+        yield site
+
+
+def test_a_long_web_address_wraps_on_a_390_pixel_wide_screen(long_address):
+    base, driver = long_address
+    driver.set_window_size(390, 844)
+    try:
+        for path in ("/?q=safer+recruitment", "/documents/note"):
+            driver.get(base + path)
+            assert LONG_ADDRESS[:60] in driver.page_source
+            width = driver.execute_script("return document.documentElement.clientWidth")
+            assert driver.execute_script("return document.documentElement.scrollWidth") <= width, path
+    finally:
+        driver.set_window_size(1280, 900)
+
+
 @pytest.fixture(scope="module")
 def reporter(tmp_path_factory, fake_embedder):
     """The fixture corpus with a second, earlier Nottinghamshire report, served in this process, and a browser."""
